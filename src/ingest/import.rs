@@ -1,0 +1,388 @@
+//! The import driver: files → records → traces → atomic store batches.
+//!
+//! Lenient mode stores good records and reports bad ones; strict mode reads
+//! a file twice (validate, then store) so that a bad file stores nothing
+//! without holding the file in memory.
+
+use std::path::PathBuf;
+
+use serde::de::{SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use thiserror::Error;
+
+use super::detect::{classify, FileKind, Format};
+use super::input::{expand_paths, LineReader, Source};
+use super::location::{plain_json_message, Location, RecordError, Rejection};
+use super::native;
+use crate::model::Trace;
+use crate::store::{Store, StoreError};
+
+/// Rejections kept in the report; the rest are only counted.
+const MAX_REPORTED_REJECTIONS: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub strict: bool,
+    /// Forces a format instead of detecting it.
+    pub format: Option<Format>,
+    /// Traces per atomic batch.
+    pub batch_size: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            strict: false,
+            format: None,
+            batch_size: 256,
+        }
+    }
+}
+
+/// Receives progress while importing (a progress bar, log lines, nothing).
+pub trait ImportProgress {
+    fn file_started(&self, _name: &str, _len: Option<u64>) {}
+    fn advanced(&self, _bytes_read: u64) {}
+    fn file_finished(&self, _name: &str) {}
+}
+
+pub struct NoProgress;
+impl ImportProgress for NoProgress {}
+
+#[derive(Debug, Default, Clone)]
+pub struct ImportReport {
+    pub files: usize,
+    pub imported: usize,
+    pub steps: usize,
+    pub already_present: usize,
+    pub rejected: usize,
+    pub bytes: u64,
+    /// The first rejections in input order.
+    pub rejections: Vec<Rejection>,
+    /// Files that are not traces: `(file, what it is)`.
+    pub skipped: Vec<(String, String)>,
+}
+
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Imports every trace file under `paths` into `store`.
+pub fn import_paths(
+    store: &Store,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    progress: &dyn ImportProgress,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::default();
+    for source in expand_paths(paths)? {
+        import_source(store, source, options, progress, &mut report)?;
+    }
+    store.flush()?;
+    Ok(report)
+}
+
+/// Imports one source into `store`, adding to `report`.
+pub fn import_source(
+    store: &Store,
+    source: Source,
+    options: &ImportOptions,
+    progress: &dyn ImportProgress,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    report.files += 1;
+    if options.strict {
+        let source = source.rereadable()?;
+        let mut rejections = Vec::new();
+        let mut validate_only = |_: Trace| Ok(());
+        let skipped = read_source(&source, options, progress, &mut validate_only, &mut |r| {
+            rejections.push(r)
+        })?;
+        if let Some(kind) = skipped {
+            report.skipped.push((source.name(), kind));
+            return Ok(());
+        }
+        if let Some(first) = rejections.into_iter().next() {
+            report.rejected += 1;
+            push_rejection(report, first);
+            return Ok(());
+        }
+        return store_source(store, &source, options, progress, report);
+    }
+    store_source(store, &source, options, progress, report)
+}
+
+fn store_source(
+    store: &Store,
+    source: &Source,
+    options: &ImportOptions,
+    progress: &dyn ImportProgress,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    let mut batch: Vec<Trace> = Vec::with_capacity(options.batch_size);
+    let mut rejections = Vec::new();
+    let mut totals = (0usize, 0usize, 0usize);
+    let mut flush = |batch: &mut Vec<Trace>| -> Result<(), StoreError> {
+        let result = store.insert_traces(batch)?;
+        totals.0 += result.inserted;
+        totals.1 += result.steps;
+        totals.2 += result.already_present.len();
+        batch.clear();
+        Ok(())
+    };
+    let mut on_trace = |trace: Trace| -> Result<(), StoreError> {
+        batch.push(trace);
+        if batch.len() >= options.batch_size {
+            flush(&mut batch)?;
+        }
+        Ok(())
+    };
+    let skipped = read_source(source, options, progress, &mut on_trace, &mut |r| {
+        rejections.push(r)
+    })?;
+    flush(&mut batch)?;
+    report.imported += totals.0;
+    report.steps += totals.1;
+    report.already_present += totals.2;
+    if let Some(kind) = skipped {
+        report.skipped.push((source.name(), kind));
+    }
+    report.rejected += rejections.len();
+    for r in rejections {
+        push_rejection(report, r);
+    }
+    Ok(())
+}
+
+fn push_rejection(report: &mut ImportReport, rejection: Rejection) {
+    if report.rejections.len() < MAX_REPORTED_REJECTIONS {
+        report.rejections.push(rejection);
+    }
+}
+
+type TraceSink<'a> = dyn FnMut(Trace) -> Result<(), StoreError> + 'a;
+type RejectSink<'a> = dyn FnMut(Rejection) + 'a;
+
+/// Reads one source, handing each decoded trace and each rejection to the
+/// sinks. Returns `Some(kind)` when the file is a companion, not traces.
+fn read_source(
+    source: &Source,
+    options: &ImportOptions,
+    progress: &dyn ImportProgress,
+    on_trace: &mut TraceSink<'_>,
+    on_reject: &mut RejectSink<'_>,
+) -> Result<Option<String>, ImportError> {
+    let mut reader = LineReader::open(source)?;
+    progress.file_started(&reader.name, reader.len);
+    let mut line = Vec::new();
+    let Some(first_line_no) = next_nonblank(&mut reader, &mut line)? else {
+        progress.file_finished(&reader.name);
+        return Ok(Some("empty file".into()));
+    };
+    let first_value: Option<serde_json::Value> = if line.first() == Some(&b'[') {
+        None
+    } else {
+        serde_json::from_slice(&line).ok()
+    };
+    let Some(first_value) = first_value else {
+        // Not one record per line: a JSON array or a pretty-printed object.
+        let mut doc = std::mem::take(&mut line);
+        doc.push(b'\n');
+        reader.read_rest(&mut doc)?;
+        progress.advanced(reader.bytes_read);
+        let outcome = read_document(
+            &reader.name,
+            first_line_no,
+            &doc,
+            options,
+            on_trace,
+            on_reject,
+        );
+        progress.file_finished(&reader.name);
+        return outcome;
+    };
+    let format = match options.format {
+        Some(f) => f,
+        None => match classify(&first_value) {
+            FileKind::Traces(f) => f,
+            FileKind::Companion(kind) => return Ok(Some(kind.to_owned())),
+            FileKind::Unknown(reasons) => {
+                on_reject(unknown_format(&reader.name, first_line_no, &reasons));
+                return Ok(None);
+            }
+        },
+    };
+    let mut line_no = first_line_no;
+    loop {
+        decode_record(format, &line, on_trace, on_reject, |e| {
+            e.locate(&reader.name, line_no, 1)
+        })?;
+        progress.advanced(reader.bytes_read);
+        match next_nonblank(&mut reader, &mut line)? {
+            Some(n) => line_no = n,
+            None => break,
+        }
+    }
+    progress.file_finished(&reader.name);
+    Ok(None)
+}
+
+fn next_nonblank(reader: &mut LineReader, line: &mut Vec<u8>) -> std::io::Result<Option<usize>> {
+    while let Some(n) = reader.next_line(line)? {
+        if line.iter().any(|b| !b.is_ascii_whitespace()) {
+            return Ok(Some(n));
+        }
+    }
+    Ok(None)
+}
+
+fn unknown_format(file: &str, line: usize, reasons: &[String]) -> Rejection {
+    Rejection {
+        location: Location {
+            file: file.to_owned(),
+            line,
+            column: 1,
+        },
+        field: String::new(),
+        message: format!("unknown trace format; tried {}", reasons.join("; ")),
+    }
+}
+
+/// Decodes one record and passes on the trace or the located error.
+fn decode_record(
+    format: Format,
+    record: &[u8],
+    on_trace: &mut TraceSink<'_>,
+    on_reject: &mut RejectSink<'_>,
+    locate: impl Fn(RecordError) -> Rejection,
+) -> Result<(), StoreError> {
+    if let Err(e) = std::str::from_utf8(record) {
+        on_reject(locate(RecordError {
+            line: 1,
+            column: e.valid_up_to() + 1,
+            field: String::new(),
+            message: "invalid UTF-8".into(),
+        }));
+        return Ok(());
+    }
+    let decoded = match format {
+        Format::Native => native::parse_trace(record),
+    };
+    match decoded {
+        Ok(trace) => on_trace(trace),
+        Err(e) => {
+            on_reject(locate(e));
+            Ok(())
+        }
+    }
+}
+
+/// A whole-file JSON document: one trace object or an array of them. Each
+/// array element is decoded on its own, so one bad element rejects only itself.
+fn read_document(
+    file: &str,
+    first_line: usize,
+    doc: &[u8],
+    options: &ImportOptions,
+    on_trace: &mut TraceSink<'_>,
+    on_reject: &mut RejectSink<'_>,
+) -> Result<Option<String>, ImportError> {
+    let text = match std::str::from_utf8(doc) {
+        Ok(t) => t,
+        Err(e) => {
+            let (line, column) = line_column(doc, e.valid_up_to());
+            on_reject(
+                RecordError {
+                    line,
+                    column,
+                    field: String::new(),
+                    message: "invalid UTF-8".into(),
+                }
+                .locate(file, first_line, 1),
+            );
+            return Ok(None);
+        }
+    };
+    let (elements, tail_error) = split_array(text);
+    let elements = match elements {
+        Some(e) => e,
+        None => vec![text],
+    };
+    let Some(first) = elements.first() else {
+        return Ok(Some("empty array".into()));
+    };
+    let format = match options.format {
+        Some(f) => f,
+        None => match serde_json::from_str::<serde_json::Value>(first) {
+            Ok(value) => match classify(&value) {
+                FileKind::Traces(f) => f,
+                FileKind::Companion(kind) => return Ok(Some(kind.to_owned())),
+                FileKind::Unknown(reasons) => {
+                    on_reject(unknown_format(file, first_line, &reasons));
+                    return Ok(None);
+                }
+            },
+            Err(_) => Format::Native,
+        },
+    };
+    for element in elements {
+        let offset = element.as_ptr() as usize - text.as_ptr() as usize;
+        let (line, column) = line_column(doc, offset);
+        decode_record(format, element.as_bytes(), on_trace, on_reject, |e| {
+            e.locate(file, first_line + line - 1, column)
+        })?;
+    }
+    if let Some(err) = tail_error {
+        on_reject(
+            RecordError {
+                line: err.line().max(1),
+                column: err.column().max(1),
+                field: String::new(),
+                message: plain_json_message(&err),
+            }
+            .locate(file, first_line, 1),
+        );
+    }
+    Ok(None)
+}
+
+/// Splits a JSON array into its raw elements. Returns `None` when the text
+/// is not an array; a syntax error keeps the elements before it.
+fn split_array(text: &str) -> (Option<Vec<&str>>, Option<serde_json::Error>) {
+    if !text.trim_start().starts_with('[') {
+        return (None, None);
+    }
+    struct Elements<'a, 'd>(&'a mut Vec<&'d str>);
+    impl<'de> Visitor<'de> for Elements<'_, 'de> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of traces")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+                self.0.push(raw.get());
+            }
+            Ok(())
+        }
+    }
+    let mut elements = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = serde::Deserializer::deserialize_seq(&mut de, Elements(&mut elements))
+        .and_then(|_| de.end());
+    (Some(elements), result.err())
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(doc: &[u8], offset: usize) -> (usize, usize) {
+    let before = &doc[..offset.min(doc.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    (line, offset - line_start + 1)
+}

@@ -1,0 +1,13 @@
+//! Reading trace files into the model. `input` opens files and stdin,
+//! `detect` picks the format, one module per format decodes records, and
+//! `import` drives it all into the store in atomic batches.
+
+pub mod detect;
+pub mod import;
+pub mod input;
+pub mod location;
+pub mod native;
+
+pub use detect::{FileKind, Format};
+pub use import::{import_paths, ImportOptions, ImportProgress, ImportReport, NoProgress};
+pub use location::{Location, Rejection};

@@ -1,0 +1,12 @@
+//! tackroom: a terminal workbench for agent-harness engineering.
+//!
+//! Layers, arrows pointing down only: `model` ← `store`, `ingest`,
+//! `analyze`, `harness` ← `cli`, `tui`.
+
+pub mod cli;
+pub mod harness;
+pub mod ingest;
+pub mod model;
+pub mod sample;
+pub mod store;
+pub mod tui;

@@ -1,0 +1,81 @@
+//! Point reads: one trace, its summary, its attributions and labels.
+
+use super::{codec, keys, Result, Store, StoreError};
+use crate::model::{Attribution, HumanLabel, Step, Trace, TraceSummary};
+
+impl Store {
+    pub fn summary(&self, trace_id: &str) -> Result<TraceSummary> {
+        let key = keys::summary(trace_id);
+        match self.tree.get(&key)? {
+            Some(bytes) => codec::decode(&key, &bytes),
+            None => Err(StoreError::UnknownTrace(trace_id.to_owned())),
+        }
+    }
+
+    pub fn contains(&self, trace_id: &str) -> Result<bool> {
+        Ok(self.tree.contains_key(keys::summary(trace_id))?)
+    }
+
+    /// The whole trace with its steps in execution order.
+    pub fn trace(&self, trace_id: &str) -> Result<Trace> {
+        let key = keys::header(trace_id);
+        let mut trace: Trace = match self.tree.get(&key)? {
+            Some(bytes) => codec::decode(&key, &bytes)?,
+            None => return Err(StoreError::UnknownTrace(trace_id.to_owned())),
+        };
+        trace.steps = self.steps(trace_id)?;
+        Ok(trace)
+    }
+
+    pub fn steps(&self, trace_id: &str) -> Result<Vec<Step>> {
+        self.tree
+            .scan_prefix(keys::steps_prefix(trace_id))
+            .map(|entry| {
+                let (key, bytes) = entry?;
+                codec::decode(&key, &bytes)
+            })
+            .collect()
+    }
+
+    /// Every stored attribution of a trace, one per engine.
+    pub fn attributions(&self, trace_id: &str) -> Result<Vec<Attribution>> {
+        self.tree
+            .scan_prefix(keys::attributions_prefix(trace_id))
+            .map(|entry| {
+                let (key, bytes) = entry?;
+                codec::decode(&key, &bytes)
+            })
+            .collect()
+    }
+
+    /// All attributions of one engine, across traces.
+    pub fn all_attributions(&self, engine: &str) -> Result<Vec<Attribution>> {
+        let mut out = Vec::new();
+        for entry in self.tree.scan_prefix([keys::ATTRIBUTION]) {
+            let (key, bytes) = entry?;
+            let attribution: Attribution = codec::decode(&key, &bytes)?;
+            if attribution.engine == engine {
+                out.push(attribution);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn human_label(&self, trace_id: &str) -> Result<Option<HumanLabel>> {
+        let key = keys::human_label(trace_id);
+        self.tree
+            .get(&key)?
+            .map(|bytes| codec::decode(&key, &bytes))
+            .transpose()
+    }
+
+    pub fn human_labels(&self) -> Result<Vec<HumanLabel>> {
+        self.tree
+            .scan_prefix([keys::HUMAN_LABEL])
+            .map(|entry| {
+                let (key, bytes) = entry?;
+                codec::decode(&key, &bytes)
+            })
+            .collect()
+    }
+}
