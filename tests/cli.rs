@@ -1,0 +1,274 @@
+//! The binary's subcommands, run as a user would run them.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{bin, trace, write_jsonl};
+use tackroom::model::OutcomeLabel;
+use tackroom::store::Store;
+
+fn sample_store() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.jsonl");
+    let traces: Vec<_> = (0..6)
+        .map(|i| {
+            let outcome = if i % 2 == 0 {
+                OutcomeLabel::Failure
+            } else {
+                OutcomeLabel::Success
+            };
+            trace(&format!("t{i}"), "support", outcome, i)
+        })
+        .collect();
+    write_jsonl(&file, &traces);
+    let store = dir.path().join("store");
+    let out = bin()
+        .args([
+            "import",
+            file.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, store)
+}
+
+#[test]
+fn store_option_works_before_or_after_the_subcommand_and_from_the_environment() {
+    let (_dir, store) = sample_store();
+    let before = bin()
+        .args(["--store", store.to_str().unwrap(), "stats", "--json"])
+        .output()
+        .unwrap();
+    let after = bin()
+        .args(["stats", "--json", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let env = bin()
+        .args(["stats", "--json"])
+        .env("TACKROOM_STORE", &store)
+        .output()
+        .unwrap();
+    for out in [&before, &after, &env] {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["traces"], 6);
+    }
+}
+
+#[test]
+fn traces_json_has_the_documented_fields() {
+    let (_dir, store) = sample_store();
+    let out = bin()
+        .args([
+            "traces",
+            "--outcome",
+            "failure",
+            "--json",
+            "--store",
+            store.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 3);
+    for field in [
+        "id",
+        "agent",
+        "harness_version",
+        "task_id",
+        "outcome",
+        "steps",
+        "duration_ms",
+        "error_steps",
+        "started_at",
+    ] {
+        assert!(rows[0].get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(rows[0]["outcome"], "failure");
+    assert_eq!(rows[0]["error_steps"], 1);
+}
+
+#[test]
+fn show_prints_a_plain_timeline_when_piped() {
+    let (_dir, store) = sample_store();
+    let out = bin()
+        .args(["show", "t0", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("trace t0"));
+    assert!(text.contains("TOOL      lookup_order"), "{text}");
+    assert!(text.contains("ERROR NotFound: no such order"));
+    assert!(!text.contains('\x1b'), "no colour codes when piped");
+}
+
+#[test]
+fn show_unknown_id_exits_2_with_a_clear_message() {
+    let (_dir, store) = sample_store();
+    let out = bin()
+        .args(["show", "missing", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "tackroom: no trace with id \"missing\" in the store"
+    );
+}
+
+#[test]
+fn import_exit_code_is_1_when_records_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.jsonl");
+    std::fs::write(&file, "{oops\n").unwrap();
+    let out = bin()
+        .args(["import", file.to_str().unwrap(), "--store"])
+        .arg(dir.path().join("s"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.jsonl:1:"), "{stderr}");
+}
+
+#[test]
+fn import_reads_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = serde_json::to_string(&trace("piped", "support", OutcomeLabel::Success, 0)).unwrap();
+    let mut child = bin()
+        .args(["import", "-", "--strict", "--store"])
+        .arg(dir.path().join("s"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(line.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 traces"));
+}
+
+#[test]
+fn a_store_in_use_is_reported_in_words() {
+    let (_dir, store) = sample_store();
+    let _held = Store::open(&store).unwrap();
+    let out = bin()
+        .args(["stats", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("in use by another tackroom process"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn label_sets_outcome_with_provenance() {
+    let (_dir, store) = sample_store();
+    let out = bin()
+        .args([
+            "label",
+            "t1",
+            "--outcome",
+            "failure",
+            "--note",
+            "wrong refund",
+            "--by",
+            "ana",
+            "--store",
+            store.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = bin()
+        .args(["show", "t1", "--json", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["outcome"], "failure");
+    assert_eq!(v["labelled_by"]["by"], "user:ana");
+    assert_eq!(v["labelled_by"]["note"], "wrong refund");
+}
+
+/// Kills an import midway, then checks the store is consistent and that a
+/// rerun finishes the job without duplicates.
+#[test]
+fn killed_import_leaves_a_consistent_store_and_a_rerun_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = dir.path().join("samples");
+    tackroom::sample::generate(&tackroom::sample::SampleOptions {
+        traces: 6000,
+        seed: 3,
+        out: samples.clone(),
+    })
+    .unwrap();
+    let store_dir = dir.path().join("store");
+    let mut child = bin()
+        .args(["import", "--batch-size", "50", "--store"])
+        .arg(&store_dir)
+        .arg(&samples)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until some batches have landed, then kill without warning.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        let size = dir_size(&store_dir);
+        if size > 2_000_000 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    {
+        let store = Store::open(&store_dir).unwrap();
+        assert!(store.check_consistency().unwrap().is_empty());
+        assert!(store.stats().unwrap().traces <= 6000);
+    }
+    let out = bin()
+        .args(["import", "--json", "--store"])
+        .arg(&store_dir)
+        .arg(&samples)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let store = Store::open(&store_dir).unwrap();
+    assert_eq!(store.stats().unwrap().traces, 6000);
+    assert!(store.check_consistency().unwrap().is_empty());
+}
+
+fn dir_size(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| {
+                    let m = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    if e.path().is_dir() {
+                        dir_size(&e.path())
+                    } else {
+                        m
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
