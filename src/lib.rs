@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod harness;
+pub mod identity;
 pub mod ingest;
 pub mod model;
 pub mod sample;

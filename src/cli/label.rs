@@ -22,7 +22,7 @@ pub struct LabelArgs {
 
 pub fn run(store_dir: &Path, args: LabelArgs) -> anyhow::Result<ExitCode> {
     let store = super::open_store(store_dir)?;
-    let by = args.by.unwrap_or_else(current_user);
+    let by = args.by.unwrap_or_else(crate::identity::current_user);
     store.set_outcome(
         &args.trace_id,
         args.outcome,
@@ -39,10 +39,4 @@ pub fn run(store_dir: &Path, args: LabelArgs) -> anyhow::Result<ExitCode> {
         args.outcome.as_str()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-pub fn current_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into())
 }

@@ -1,0 +1,364 @@
+//! The timeline of one trace: one row per step, indented by the step tree,
+//! with a waterfall bar, and the root cause, the symptom and the path
+//! between them marked. Subtrees collapse; identical consecutive calls
+//! (retries) fold into one row with a count.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+
+use crate::model::tree::{flatten, TreeRow};
+use crate::model::units::{duration_text, thousands, truncate};
+use crate::model::{Attribution, StepKind, Trace};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::waterfall::{bar_span, bar_text};
+
+/// A row on screen: a step, or the head of a run of folded retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisibleRow {
+    pub pos: usize,
+    pub depth: usize,
+    pub has_children: bool,
+    pub collapsed: bool,
+    /// Steps folded into this row (1 when nothing is folded).
+    pub folded: usize,
+}
+
+/// Where the marked root cause came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CauseSource {
+    Attribution { engine: String, category: String, explanation: String },
+    FirstError,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineState {
+    pub trace: Arc<Trace>,
+    tree: Vec<TreeRow>,
+    pub collapsed: HashSet<usize>,
+    pub unfolded: HashSet<usize>,
+    pub rows: Vec<VisibleRow>,
+    pub selected: usize,
+    pub scroll_top: usize,
+    pub viewport: usize,
+    pub root_cause: Option<usize>,
+    pub symptom: Option<usize>,
+    pub cause_source: CauseSource,
+    /// Steps on the way from the root cause to the symptom (exclusive).
+    pub path: HashSet<usize>,
+}
+
+impl TimelineState {
+    /// Builds the timeline; the attribution (if any) marks the root cause,
+    /// else the first error step does.
+    pub fn new(trace: Arc<Trace>, attribution: Option<&Attribution>) -> Self {
+        let tree = flatten(&trace);
+        let position = |id: &str| trace.steps.iter().position(|s| s.id == id);
+        let errors: Vec<usize> = tree.iter().map(|r| r.pos).filter(|&p| trace.steps[p].is_error()).collect();
+        let (root_cause, symptom, cause_source) = match attribution {
+            Some(a) => (
+                position(&a.root_cause.step_id),
+                position(&a.symptom.step_id),
+                CauseSource::Attribution {
+                    engine: a.engine.clone(),
+                    category: a.category.as_str().to_owned(),
+                    explanation: a.explanation.clone(),
+                },
+            ),
+            None if !errors.is_empty() => (errors.first().copied(), errors.last().copied(), CauseSource::FirstError),
+            None => (None, None, CauseSource::None),
+        };
+        let path = cause_path(&trace, root_cause, symptom);
+        let mut state = TimelineState {
+            trace,
+            tree,
+            collapsed: HashSet::new(),
+            unfolded: HashSet::new(),
+            rows: Vec::new(),
+            selected: 0,
+            scroll_top: 0,
+            viewport: 10,
+            root_cause,
+            symptom,
+            cause_source,
+            path,
+        };
+        state.rebuild_rows();
+        state
+    }
+
+    pub fn selected_pos(&self) -> Option<usize> {
+        self.rows.get(self.selected).map(|r| r.pos)
+    }
+
+    /// Recomputes the visible rows after a collapse or fold change.
+    fn rebuild_rows(&mut self) {
+        let keep = self.selected_pos();
+        let steps = &self.trace.steps;
+        let mut rows: Vec<VisibleRow> = Vec::with_capacity(self.tree.len());
+        let mut hidden_below: Option<usize> = None;
+        for row in &self.tree {
+            if let Some(depth) = hidden_below {
+                if row.depth > depth {
+                    continue;
+                }
+                hidden_below = None;
+            }
+            let collapsed = self.collapsed.contains(&row.pos);
+            if collapsed {
+                hidden_below = Some(row.depth);
+            }
+            if let Some(last) = rows.last_mut() {
+                let head = &steps[last.pos];
+                let step = &steps[row.pos];
+                let same_call = last.depth == row.depth
+                    && row.children == 0
+                    && head.kind == step.kind
+                    && head.name == step.name
+                    && head.input == step.input
+                    && matches!(step.kind, StepKind::ToolCall | StepKind::LlmCall | StepKind::Retry);
+                if same_call && !self.unfolded.contains(&last.pos) {
+                    last.folded += 1;
+                    continue;
+                }
+            }
+            rows.push(VisibleRow {
+                pos: row.pos,
+                depth: row.depth,
+                has_children: row.children > 0,
+                collapsed,
+                folded: 1,
+            });
+        }
+        self.rows = rows;
+        self.selected = keep
+            .and_then(|p| self.rows.iter().position(|r| r.pos == p))
+            .unwrap_or(0)
+            .min(self.rows.len().saturating_sub(1));
+        self.keep_visible();
+    }
+
+    /// Positions folded into the row at `index` (the head and its retries).
+    fn folded_positions(&self, index: usize) -> Vec<usize> {
+        let Some(row) = self.rows.get(index) else { return Vec::new() };
+        let start = self.tree.iter().position(|t| t.pos == row.pos).unwrap_or(0);
+        self.tree[start..].iter().take(row.folded).map(|t| t.pos).collect()
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.rows.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+        self.keep_visible();
+    }
+
+    pub fn go_top(&mut self) {
+        self.selected = 0;
+        self.keep_visible();
+    }
+
+    pub fn go_bottom(&mut self) {
+        self.selected = self.rows.len().saturating_sub(1);
+        self.keep_visible();
+    }
+
+    /// Collapses or expands the selected subtree, or unfolds / refolds retries.
+    pub fn toggle(&mut self) {
+        let Some(row) = self.rows.get(self.selected).copied() else { return };
+        if row.folded > 1 || self.unfolded.contains(&row.pos) {
+            if !self.unfolded.remove(&row.pos) {
+                self.unfolded.insert(row.pos);
+            }
+        } else if row.has_children && !self.collapsed.remove(&row.pos) {
+            self.collapsed.insert(row.pos);
+        }
+        self.rebuild_rows();
+    }
+
+    pub fn expand_all(&mut self) {
+        self.collapsed.clear();
+        self.unfolded = self.tree.iter().map(|r| r.pos).collect();
+        self.rebuild_rows();
+    }
+
+    /// Steps worth jumping to: errors and the root cause, in tree order.
+    fn failure_positions(&self) -> Vec<usize> {
+        self.tree
+            .iter()
+            .map(|r| r.pos)
+            .filter(|&p| self.trace.steps[p].is_error() || Some(p) == self.root_cause)
+            .collect()
+    }
+
+    /// Jumps to the next (or previous) failing step, expanding whatever
+    /// hides it. Returns false when there is none in that direction.
+    pub fn jump_failure(&mut self, forward: bool) -> bool {
+        let order: Vec<usize> = self.tree.iter().map(|r| r.pos).collect();
+        let rank = |pos: usize| order.iter().position(|&p| p == pos).unwrap_or(0);
+        let here = self.selected_pos().map(rank).unwrap_or(0);
+        let folded_here = self.folded_positions(self.selected);
+        let candidates = self.failure_positions();
+        let target = if forward {
+            candidates.into_iter().find(|&p| rank(p) > here && !folded_here.contains(&p))
+        } else {
+            candidates.into_iter().rev().find(|&p| rank(p) < here)
+        };
+        let Some(target) = target else { return false };
+        self.reveal(target);
+        if let Some(i) = self.rows.iter().position(|r| r.pos == target) {
+            self.selected = i;
+        }
+        self.keep_visible();
+        true
+    }
+
+    /// Expands ancestors and unfolds retries so `pos` has its own row.
+    fn reveal(&mut self, pos: usize) {
+        for ancestor in crate::model::tree::ancestors(&self.trace, pos) {
+            self.collapsed.remove(&ancestor);
+        }
+        self.rebuild_rows();
+        if !self.rows.iter().any(|r| r.pos == pos) {
+            if let Some(head) = (0..self.rows.len()).find(|&i| self.folded_positions(i).contains(&pos)) {
+                self.unfolded.insert(self.rows[head].pos);
+                self.rebuild_rows();
+            }
+        }
+    }
+
+    fn keep_visible(&mut self) {
+        let height = self.viewport.max(1);
+        if self.selected < self.scroll_top {
+            self.scroll_top = self.selected;
+        } else if self.selected >= self.scroll_top + height {
+            self.scroll_top = self.selected + 1 - height;
+        }
+    }
+
+    pub fn set_viewport(&mut self, rows: usize) {
+        self.viewport = rows.max(1);
+        self.keep_visible();
+    }
+
+    pub fn select_row(&mut self, index: usize) {
+        if index < self.rows.len() {
+            self.selected = index;
+            self.keep_visible();
+        }
+    }
+}
+
+/// Steps executed strictly between the root cause and the symptom that are
+/// not containers: the chain the failure travelled along.
+fn cause_path(trace: &Trace, root: Option<usize>, symptom: Option<usize>) -> HashSet<usize> {
+    let (Some(root), Some(symptom)) = (root, symptom) else { return HashSet::new() };
+    let (from, to) = (trace.steps[root].index, trace.steps[symptom].index);
+    trace
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.index > from && s.index < to && !matches!(s.kind, StepKind::Agent | StepKind::Chain))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn bar_style(kind: StepKind, theme: &Theme) -> Style {
+    match kind {
+        StepKind::LlmCall => theme.bar_llm,
+        StepKind::ToolCall | StepKind::Retrieval => theme.bar_tool,
+        StepKind::Agent | StepKind::Chain => theme.bar_agent,
+        _ => theme.bar_other,
+    }
+}
+
+fn title(state: &TimelineState) -> String {
+    let t = &state.trace;
+    let summary = t.summary();
+    let cause = match &state.cause_source {
+        CauseSource::Attribution { engine, category, .. } => format!(" · cause: {category} ({engine})"),
+        CauseSource::FirstError => " · cause: first error".into(),
+        CauseSource::None => String::new(),
+    };
+    format!(
+        " {} · {} · {} · {} steps · {}{cause} ",
+        t.id,
+        t.agent,
+        t.outcome.as_str(),
+        t.steps.len(),
+        duration_text(summary.duration_ms)
+    )
+}
+
+pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, buf: &mut Buffer) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { theme.border_focused } else { theme.border })
+        .title(Span::styled(title(state), theme.header));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height == 0 || inner.width < 20 {
+        return;
+    }
+    let trace = &state.trace;
+    let trace_ms = trace.duration_ms().unwrap_or(1);
+    let width = inner.width as usize;
+    // Columns: marker(2) kind(8) name(flex) duration(9) tokens(7) status(6) bar(rest)
+    let bar_width = if width >= 100 { 24 } else if width >= 80 { 14 } else { 0 };
+    let name_width = width.saturating_sub(2 + 8 + 9 + 7 + 7 + bar_width + usize::from(bar_width > 0)).max(8);
+    for (line_no, (i, row)) in state.rows.iter().enumerate().skip(state.scroll_top).take(inner.height as usize).enumerate() {
+        let step = &trace.steps[row.pos];
+        let (marker, marker_style) = if Some(row.pos) == state.root_cause {
+            ("◆ ", theme.root_cause)
+        } else if Some(row.pos) == state.symptom {
+            ("✖ ", theme.symptom)
+        } else if state.path.contains(&row.pos) {
+            ("│ ", theme.cause_path)
+        } else if step.is_error() {
+            ("• ", theme.error)
+        } else {
+            ("  ", theme.text)
+        };
+        let fold = if row.collapsed {
+            "▸ "
+        } else if row.has_children {
+            "▾ "
+        } else {
+            ""
+        };
+        let count = if row.folded > 1 { format!(" ×{}", row.folded) } else { String::new() };
+        let name = truncate(&format!("{}{fold}{}{count}", "  ".repeat(row.depth.min(10)), step.name), name_width);
+        let tokens = step.tokens.map(|t| thousands(t.total())).unwrap_or_default();
+        let status = if step.is_error() { "ERROR" } else { "ok" };
+        let name_style = if Some(row.pos) == state.root_cause {
+            theme.root_cause
+        } else if step.is_error() {
+            theme.error
+        } else {
+            theme.text
+        };
+        let mut spans = vec![
+            Span::styled(marker, marker_style),
+            Span::styled(format!("{:<8}", step.kind.tag()), theme.muted),
+            Span::styled(format!("{name:<name_width$}"), name_style),
+            Span::styled(format!("{:>9}", duration_text(step.duration_ms())), theme.text),
+            Span::styled(format!("{tokens:>7}"), theme.muted),
+            Span::styled(format!(" {status:<6}"), if step.is_error() { theme.error } else { theme.success }),
+        ];
+        if bar_width > 0 {
+            let span = bar_span(trace.started_at, trace_ms, step.started_at, step.ended_at, bar_width);
+            let style = if step.is_error() { theme.error } else { bar_style(step.kind, theme) };
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(bar_text(span, bar_width), style));
+        }
+        let mut line = Line::from(spans);
+        if i == state.selected {
+            line = line.patch_style(theme.selection);
+        }
+        buf.set_line(inner.x, inner.y + line_no as u16, &line, inner.width);
+    }
+}

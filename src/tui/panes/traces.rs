@@ -1,0 +1,366 @@
+//! The trace list: a window of rows paged from the store's indexes, so a
+//! store of any size opens at once and scrolls in constant work per step.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
+
+use crate::model::units::{duration_text, thousands, truncate};
+use crate::model::{OutcomeLabel, TraceSummary};
+use crate::store::query::Cursor;
+use crate::store::{SortKey, TraceFilter};
+use crate::tui::effect::{Anchor, Effect, RequestId};
+use crate::tui::theme::Theme;
+
+/// Rows fetched per page.
+pub const PAGE: usize = 200;
+/// Rows kept in memory at most; the far side is dropped when scrolling.
+const MAX_WINDOW: usize = 4 * PAGE;
+/// Fetch the next page when the selection comes this close to the edge.
+const MARGIN: usize = 40;
+/// Rows a non-time sort loads (it must sort in memory).
+pub const SORTED_LIMIT: usize = 10_000;
+
+#[derive(Debug, Clone, Default)]
+pub struct TraceListState {
+    pub filter: TraceFilter,
+    pub filter_text: String,
+    pub sort: SortKey,
+    pub descending: bool,
+    /// Matching traces in the store, once counted.
+    pub total: Option<u64>,
+    /// Absolute position of `rows[0]` in the full list.
+    pub offset: usize,
+    pub rows: Vec<(Cursor, TraceSummary)>,
+    /// The window reaches the end of the list.
+    pub at_end: bool,
+    pub selected: usize,
+    pub scroll_top: usize,
+    pub viewport: usize,
+    pub pending_page: Option<RequestId>,
+    pub pending_count: Option<RequestId>,
+    /// `G` pressed before the count was known.
+    pub tail_wanted: bool,
+}
+
+impl TraceListState {
+    pub fn new() -> Self {
+        TraceListState {
+            descending: true,
+            viewport: 20,
+            ..Default::default()
+        }
+    }
+
+    pub fn selected_summary(&self) -> Option<&TraceSummary> {
+        self.selected
+            .checked_sub(self.offset)
+            .and_then(|i| self.rows.get(i))
+            .map(|(_, s)| s)
+    }
+
+    /// The effects that (re)load the list from scratch.
+    pub fn reload(&mut self, next_id: &mut dyn FnMut() -> RequestId) -> Vec<Effect> {
+        self.rows.clear();
+        self.offset = 0;
+        self.selected = 0;
+        self.scroll_top = 0;
+        self.at_end = false;
+        self.total = None;
+        let count = next_id();
+        self.pending_count = Some(count);
+        let page = next_id();
+        self.pending_page = Some(page);
+        let load = if self.sort == SortKey::Time {
+            self.page_effect(page, Anchor::Head)
+        } else {
+            Effect::LoadSorted {
+                request: page,
+                filter: self.filter.clone(),
+                sort: self.sort,
+                descending: self.descending,
+                limit: SORTED_LIMIT,
+            }
+        };
+        vec![
+            Effect::Count {
+                request: count,
+                filter: self.filter.clone(),
+            },
+            load,
+        ]
+    }
+
+    fn page_effect(&self, request: RequestId, anchor: Anchor) -> Effect {
+        Effect::LoadPage {
+            request,
+            filter: self.filter.clone(),
+            newest_first: self.descending,
+            anchor,
+            limit: PAGE,
+        }
+    }
+
+    fn last_index(&self) -> usize {
+        match self.total {
+            Some(t) => (t as usize).saturating_sub(1),
+            None => (self.offset + self.rows.len()).saturating_sub(1),
+        }
+    }
+
+    /// Moves the selection by `delta` rows, fetching pages as needed.
+    pub fn move_by(&mut self, delta: isize, next_id: &mut dyn FnMut() -> RequestId) -> Vec<Effect> {
+        let target = (self.selected as isize + delta).max(0) as usize;
+        self.select(target, next_id)
+    }
+
+    pub fn select(&mut self, target: usize, next_id: &mut dyn FnMut() -> RequestId) -> Vec<Effect> {
+        if self.rows.is_empty() {
+            return Vec::new();
+        }
+        let window_end = self.offset + self.rows.len();
+        // While a page is on its way the selection stays inside the window.
+        self.selected = target.min(self.last_index()).clamp(self.offset, window_end - 1);
+        self.keep_visible();
+        if self.pending_page.is_some() || self.sort != SortKey::Time {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        if self.selected + MARGIN >= window_end && !self.at_end {
+            let request = next_id();
+            self.pending_page = Some(request);
+            let cursor = self.rows[self.rows.len() - 1].0.clone();
+            effects.push(self.page_effect(request, Anchor::After(cursor)));
+        } else if self.selected < self.offset + MARGIN && self.offset > 0 {
+            let request = next_id();
+            self.pending_page = Some(request);
+            effects.push(self.page_effect(request, Anchor::Before(self.rows[0].0.clone())));
+        }
+        effects
+    }
+
+    pub fn go_top(&mut self, next_id: &mut dyn FnMut() -> RequestId) -> Vec<Effect> {
+        if self.offset == 0 {
+            return self.select(0, next_id);
+        }
+        let request = next_id();
+        self.pending_page = Some(request);
+        vec![self.page_effect(request, Anchor::Head)]
+    }
+
+    pub fn go_bottom(&mut self, next_id: &mut dyn FnMut() -> RequestId) -> Vec<Effect> {
+        if self.at_end || self.sort != SortKey::Time {
+            let last = self.offset + self.rows.len();
+            return self.select(last.saturating_sub(1), next_id);
+        }
+        if self.total.is_none() {
+            self.tail_wanted = true;
+            return Vec::new();
+        }
+        let request = next_id();
+        self.pending_page = Some(request);
+        vec![self.page_effect(request, Anchor::Tail)]
+    }
+
+    /// Takes a loaded page into the window.
+    pub fn apply_page(&mut self, request: RequestId, anchor: Anchor, mut rows: Vec<(Cursor, TraceSummary)>, exhausted: bool) {
+        if self.pending_page != Some(request) {
+            return;
+        }
+        self.pending_page = None;
+        match anchor {
+            Anchor::Head => {
+                self.offset = 0;
+                self.at_end = exhausted;
+                self.rows = rows;
+                self.selected = 0;
+            }
+            Anchor::Tail => {
+                rows.reverse();
+                let total = self.total.map(|t| t as usize).unwrap_or(rows.len());
+                self.offset = total.saturating_sub(rows.len());
+                self.at_end = true;
+                self.rows = rows;
+                self.selected = self.last_index();
+            }
+            Anchor::After(_) => {
+                self.at_end = exhausted;
+                self.rows.extend(rows);
+                if self.rows.len() > MAX_WINDOW {
+                    let drop = self.rows.len() - MAX_WINDOW;
+                    self.rows.drain(..drop);
+                    self.offset += drop;
+                }
+            }
+            Anchor::Before(_) => {
+                rows.reverse();
+                let added = rows.len();
+                rows.append(&mut self.rows);
+                self.rows = rows;
+                self.offset = self.offset.saturating_sub(added);
+                if exhausted {
+                    self.offset = 0;
+                }
+                if self.rows.len() > MAX_WINDOW {
+                    self.rows.truncate(MAX_WINDOW);
+                    self.at_end = false;
+                }
+            }
+        }
+        if self.at_end && self.total.is_none() {
+            self.total = Some((self.offset + self.rows.len()) as u64);
+        }
+        self.keep_visible();
+    }
+
+    pub fn apply_sorted(&mut self, request: RequestId, rows: Vec<TraceSummary>) {
+        if self.pending_page != Some(request) {
+            return;
+        }
+        self.pending_page = None;
+        self.offset = 0;
+        self.at_end = true;
+        self.rows = rows.into_iter().map(|s| (Vec::new(), s)).collect();
+        self.selected = 0;
+        self.keep_visible();
+    }
+
+    /// Takes a count; returns the tail load if `G` was waiting for it.
+    pub fn apply_count(&mut self, request: RequestId, count: u64, next_id: &mut dyn FnMut() -> RequestId) -> Vec<Effect> {
+        if self.pending_count != Some(request) {
+            return Vec::new();
+        }
+        self.pending_count = None;
+        self.total = Some(count);
+        if std::mem::take(&mut self.tail_wanted) {
+            return self.go_bottom(next_id);
+        }
+        Vec::new()
+    }
+
+    pub fn set_outcome(&mut self, trace_id: &str, outcome: OutcomeLabel) {
+        for (_, s) in self.rows.iter_mut().filter(|(_, s)| s.id == trace_id) {
+            s.outcome = outcome;
+        }
+    }
+
+    fn keep_visible(&mut self) {
+        let height = self.viewport.max(1);
+        if self.selected < self.scroll_top {
+            self.scroll_top = self.selected;
+        } else if self.selected >= self.scroll_top + height {
+            self.scroll_top = self.selected + 1 - height;
+        }
+    }
+
+    pub fn set_viewport(&mut self, rows: usize) {
+        self.viewport = rows.max(1);
+        self.keep_visible();
+    }
+}
+
+/// Title of the list block: counts, sort and filter.
+fn title(state: &TraceListState) -> String {
+    let total = match state.total {
+        Some(t) => thousands(t),
+        None => "counting…".into(),
+    };
+    let order = if state.descending { "↓" } else { "↑" };
+    let mut title = format!(" Traces · {total} · sort {}{order} ", state.sort.as_str());
+    if state.sort != SortKey::Time && state.total.is_some_and(|t| t as usize > SORTED_LIMIT) {
+        title.push_str(&format!("(top {}) ", thousands(SORTED_LIMIT as u64)));
+    }
+    if !state.filter_text.is_empty() {
+        title.push_str(&format!("· filter: {} ", state.filter_text));
+    }
+    title
+}
+
+fn outcome_cell(outcome: OutcomeLabel, theme: &Theme) -> Span<'static> {
+    match outcome {
+        OutcomeLabel::Success => Span::styled("✔ ok", theme.success),
+        OutcomeLabel::Failure => Span::styled("✖ FAIL", theme.failure),
+        OutcomeLabel::Unknown => Span::styled("? unkn", theme.unknown),
+    }
+}
+
+pub fn render(state: &TraceListState, theme: &Theme, focused: bool, area: Rect, buf: &mut Buffer) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { theme.border_focused } else { theme.border })
+        .title(Span::styled(title(state), theme.header));
+    let inner_height = area.height.saturating_sub(3) as usize;
+    let wide = area.width >= 130;
+    let medium = area.width >= 100;
+    let id_width: u16 = if wide { 26 } else { 18 };
+    let mut header = vec!["OUTCOME", "ID", "AGENT"];
+    let mut widths = vec![Constraint::Length(7), Constraint::Length(id_width), Constraint::Length(10)];
+    if wide {
+        header.extend(["HARNESS", "TASK"]);
+        widths.extend([Constraint::Length(10), Constraint::Length(14)]);
+    }
+    header.extend(["STEPS", "DURATION", "FIRST FAILING STEP"]);
+    widths.extend([Constraint::Length(5), Constraint::Length(9), Constraint::Min(14)]);
+    if medium {
+        header.push("STARTED");
+        widths.push(Constraint::Length(14));
+    }
+    let first_visible = state.scroll_top.max(state.offset);
+    let rows = state
+        .rows
+        .iter()
+        .enumerate()
+        .skip(first_visible - state.offset)
+        .take(inner_height)
+        .map(|(i, (_, s))| {
+            let absolute = state.offset + i;
+            let mut cells = vec![
+                Cell::from(outcome_cell(s.outcome, theme)),
+                Cell::from(truncate(&s.id, id_width as usize)),
+                Cell::from(truncate(&s.agent, 10)),
+            ];
+            if wide {
+                let harness = s.harness_version.as_deref().map(short_hash).unwrap_or("-");
+                cells.push(Cell::from(harness.to_owned()));
+                cells.push(Cell::from(truncate(s.task_id.as_deref().unwrap_or("-"), 14)));
+            }
+            let first_error = s
+                .first_error
+                .as_ref()
+                .map(|e| format!("#{} {} ({})", e.index, e.name, e.error_type))
+                .unwrap_or_default();
+            cells.push(Cell::from(format!("{:>5}", s.steps)));
+            cells.push(Cell::from(format!("{:>9}", duration_text(s.duration_ms))));
+            cells.push(Cell::from(Span::styled(first_error, theme.error)));
+            if medium {
+                cells.push(Cell::from(s.started_at.format("%m-%d %H:%M:%S").to_string()));
+            }
+            let style = if absolute == state.selected {
+                theme.selection
+            } else if s.outcome == OutcomeLabel::Failure {
+                theme.text
+            } else {
+                theme.muted
+            };
+            Row::new(cells).style(style)
+        });
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.header))
+        .block(block)
+        .column_spacing(1);
+    Widget::render(table, area, buf);
+    if state.rows.is_empty() {
+        let message = if state.pending_page.is_some() { "loading…" } else { "no traces match the filter (c clears it)" };
+        let y = area.y + 2;
+        if y < area.bottom().saturating_sub(1) {
+            buf.set_line(area.x + 2, y, &Line::styled(message, theme.muted), area.width.saturating_sub(4));
+        }
+    }
+}
+
+/// `sha256:ef9a65ba…` → `ef9a65ba`.
+pub fn short_hash(version: &str) -> &str {
+    let hex = version.split_once(':').map_or(version, |(_, h)| h);
+    &hex[..hex.len().min(8)]
+}

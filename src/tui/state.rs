@@ -1,0 +1,229 @@
+//! The UI state and how messages from workers change it. Key handling is
+//! in `update.rs`; drawing reads this state and nothing else.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+
+use super::effect::{Effect, Msg, RequestId};
+use super::keymap::Context;
+use super::layout::areas;
+use super::panes::detail::DetailState;
+use super::panes::detail_content::build_detail;
+use super::panes::timeline::TimelineState;
+use super::panes::traces::TraceListState;
+use super::widgets::text_input::TextInput;
+use crate::model::Attribution;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    /// The store could not be opened; the message says why.
+    StoreError(String),
+    Empty,
+    Traces,
+    Trace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Timeline,
+    Detail,
+}
+
+/// A line being typed at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    None,
+    Filter(TextInput),
+    Search(TextInput),
+}
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub screen: Screen,
+    pub focus: Focus,
+    pub list: TraceListState,
+    pub timeline: Option<TimelineState>,
+    pub detail: DetailState,
+    pub input: Input,
+    pub help: bool,
+    pub status: Option<String>,
+    pub store_label: String,
+    pub samples: Option<PathBuf>,
+    pub importing: bool,
+    pub pending_trace: Option<RequestId>,
+    pub size: Rect,
+    /// The clock, injected so that state changes stay deterministic.
+    pub now: DateTime<Utc>,
+    next_request: RequestId,
+}
+
+impl AppState {
+    pub fn new(store_label: String, screen: Screen, now: DateTime<Utc>) -> Self {
+        AppState {
+            screen,
+            focus: Focus::Timeline,
+            list: TraceListState::new(),
+            timeline: None,
+            detail: DetailState::default(),
+            input: Input::None,
+            help: false,
+            status: None,
+            store_label,
+            samples: None,
+            importing: false,
+            pending_trace: None,
+            size: Rect::new(0, 0, 80, 24),
+            now,
+            next_request: 0,
+        }
+    }
+
+    pub(super) fn next_id(&mut self) -> RequestId {
+        self.next_request += 1;
+        self.next_request
+    }
+
+    /// The effects to run at start-up: the first page, and the trace to
+    /// open when one was named on the command line.
+    pub fn start(&mut self, open_trace: Option<String>) -> Vec<Effect> {
+        let mut effects = match self.screen {
+            Screen::Traces | Screen::Trace => self.reload_list(),
+            _ => Vec::new(),
+        };
+        if let Some(id) = open_trace {
+            effects.push(self.open_trace(id));
+        }
+        effects
+    }
+
+    pub fn reload_list(&mut self) -> Vec<Effect> {
+        let mut ids = self.next_request;
+        let effects = self.list.reload(&mut || {
+            ids += 1;
+            ids
+        });
+        self.next_request = ids;
+        effects
+    }
+
+    /// Runs a list operation that may need request ids.
+    pub(super) fn with_list<R>(&mut self, op: impl FnOnce(&mut TraceListState, &mut dyn FnMut() -> RequestId) -> R) -> R {
+        let mut ids = self.next_request;
+        let result = op(&mut self.list, &mut || {
+            ids += 1;
+            ids
+        });
+        self.next_request = ids;
+        result
+    }
+
+    pub fn open_trace(&mut self, trace_id: String) -> Effect {
+        let request = self.next_id();
+        self.pending_trace = Some(request);
+        self.status = Some(format!("opening {trace_id}…"));
+        Effect::LoadTrace { request, trace_id }
+    }
+
+    /// The keymap context of what has focus.
+    pub fn context(&self) -> Context {
+        match self.screen {
+            Screen::StoreError(_) | Screen::Empty => Context::Empty,
+            Screen::Traces => Context::Traces,
+            Screen::Trace if self.detail.fullscreen || self.focus == Focus::Detail => Context::Detail,
+            Screen::Trace => Context::Timeline,
+        }
+    }
+
+    /// Records the terminal size and the rows each pane can show.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = Rect::new(0, 0, width, height);
+        let a = areas(self.size, self.detail.fullscreen);
+        // Borders and the table header take three rows of the list.
+        self.list.set_viewport(a.body.height.saturating_sub(3) as usize);
+        if let Some(t) = self.timeline.as_mut() {
+            t.set_viewport(a.timeline.height.saturating_sub(2) as usize);
+        }
+        self.detail.viewport = a.detail.height.saturating_sub(2) as usize;
+    }
+
+    /// Shows the selected step in the detail pane when it changed.
+    pub fn sync_detail(&mut self) {
+        let Some(timeline) = &self.timeline else { return };
+        let Some(pos) = timeline.selected_pos() else { return };
+        if self.detail.step_pos != Some(pos) {
+            let content = build_detail(&timeline.trace.steps[pos]);
+            self.detail.show(pos, content);
+        }
+    }
+
+    /// Applies a worker's answer.
+    pub fn apply(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::PageLoaded { request, anchor, rows, exhausted } => {
+                self.list.apply_page(request, anchor, rows, exhausted);
+                Vec::new()
+            }
+            Msg::SortedLoaded { request, rows } => {
+                self.list.apply_sorted(request, rows);
+                Vec::new()
+            }
+            Msg::Counted { request, count } => self.with_list(|list, ids| list.apply_count(request, count, ids)),
+            Msg::TraceLoaded { request, trace, attributions } => {
+                if self.pending_trace != Some(request) {
+                    return Vec::new();
+                }
+                self.pending_trace = None;
+                self.status = None;
+                let attribution = preferred_attribution(&attributions);
+                self.timeline = Some(TimelineState::new(trace, attribution));
+                self.detail.step_pos = None;
+                self.detail.fullscreen = false;
+                self.screen = Screen::Trace;
+                self.focus = Focus::Timeline;
+                self.resize(self.size.width, self.size.height);
+                self.sync_detail();
+                Vec::new()
+            }
+            Msg::Labelled { trace_id, outcome } => {
+                self.list.set_outcome(&trace_id, outcome);
+                if let Some(t) = self.timeline.as_mut().filter(|t| t.trace.id == trace_id) {
+                    Arc::make_mut(&mut t.trace).outcome = outcome;
+                }
+                self.status = Some(format!("{trace_id} labelled {}", outcome.as_str()));
+                Vec::new()
+            }
+            Msg::Imported(report) => {
+                self.importing = false;
+                self.status = Some(format!(
+                    "imported {} traces ({} already present, {} rejected)",
+                    report.imported, report.already_present, report.rejected
+                ));
+                self.screen = Screen::Traces;
+                self.reload_list()
+            }
+            Msg::Failed { request, message } => {
+                if request.is_some() && request == self.pending_trace {
+                    self.pending_trace = None;
+                }
+                if request.is_some() && request == self.list.pending_page {
+                    self.list.pending_page = None;
+                }
+                self.importing = false;
+                self.status = Some(message);
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// A person's label is not an attribution; among engines prefer the
+/// deterministic rules engine, then any other.
+fn preferred_attribution(attributions: &[Attribution]) -> Option<&Attribution> {
+    attributions
+        .iter()
+        .find(|a| a.engine == "rules")
+        .or_else(|| attributions.first())
+}

@@ -1,0 +1,322 @@
+//! Keys and mouse → actions → state changes and effects. Synchronous: it
+//! never waits; anything slow is returned as an effect.
+
+use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Position;
+
+use super::action::Action;
+use super::effect::Effect;
+use super::keymap::{Context, Keymap};
+use super::layout::areas;
+use super::state::{AppState, Focus, Input, Screen};
+use super::widgets::text_input::{InputOutcome, TextInput};
+use crate::model::OutcomeLabel;
+use crate::store::filter_syntax::parse_filter;
+use crate::store::SortKey;
+
+impl AppState {
+    /// A key press: typed into the open input, or looked up in the keymap.
+    pub fn on_key(&mut self, keymap: &Keymap, key: &KeyEvent) -> Vec<Effect> {
+        match &mut self.input {
+            Input::Filter(input) => {
+                let outcome = input.handle(key);
+                self.finish_filter(outcome)
+            }
+            Input::Search(input) => {
+                let outcome = input.handle(key);
+                self.finish_search(outcome);
+                Vec::new()
+            }
+            Input::None => match keymap.action_for(self.context(), key) {
+                Some(action) => self.update(action),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    fn finish_filter(&mut self, outcome: InputOutcome) -> Vec<Effect> {
+        match outcome {
+            InputOutcome::Editing => Vec::new(),
+            InputOutcome::Cancelled => {
+                self.input = Input::None;
+                Vec::new()
+            }
+            InputOutcome::Submitted(text) => match parse_filter(&text, self.now) {
+                Ok(filter) => {
+                    self.input = Input::None;
+                    self.status = None;
+                    self.list.filter = filter;
+                    self.list.filter_text = text.trim().to_owned();
+                    self.reload_list()
+                }
+                Err(message) => {
+                    self.status = Some(message);
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn finish_search(&mut self, outcome: InputOutcome) {
+        match outcome {
+            InputOutcome::Editing => {}
+            InputOutcome::Cancelled => self.input = Input::None,
+            InputOutcome::Submitted(query) => {
+                self.input = Input::None;
+                self.detail.search(&query);
+            }
+        }
+    }
+
+    /// Applies one action.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if self.help {
+            if matches!(action, Action::Help | Action::Back | Action::Quit) {
+                self.help = false;
+            }
+            return Vec::new();
+        }
+        let effects = match action {
+            Action::Quit => vec![Effect::Quit],
+            Action::Help => {
+                self.help = true;
+                Vec::new()
+            }
+            Action::Back => {
+                self.back();
+                Vec::new()
+            }
+            Action::NextPane | Action::PrevPane => {
+                self.cycle_focus();
+                Vec::new()
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::HalfPageUp => self.move_by(-(self.half_page() as isize)),
+            Action::HalfPageDown => self.move_by(self.half_page() as isize),
+            Action::Top => self.go_end(false),
+            Action::Bottom => self.go_end(true),
+            Action::Open => match self.list.selected_summary() {
+                Some(s) => {
+                    let id = s.id.clone();
+                    vec![self.open_trace(id)]
+                }
+                None => Vec::new(),
+            },
+            Action::Filter => {
+                self.input = Input::Filter(TextInput::with_value(&self.list.filter_text));
+                Vec::new()
+            }
+            Action::ClearFilter => {
+                self.list.filter = Default::default();
+                self.list.filter_text.clear();
+                self.reload_list()
+            }
+            Action::CycleSort => {
+                let keys = SortKey::ALL;
+                let next = keys.iter().position(|k| *k == self.list.sort).map_or(0, |i| (i + 1) % keys.len());
+                self.list.sort = keys[next];
+                self.reload_list()
+            }
+            Action::ReverseSort => {
+                self.list.descending = !self.list.descending;
+                self.reload_list()
+            }
+            Action::Refresh => self.reload_list(),
+            Action::LabelSuccess => self.label(OutcomeLabel::Success),
+            Action::LabelFailure => self.label(OutcomeLabel::Failure),
+            Action::LabelUnknown => self.label(OutcomeLabel::Unknown),
+            Action::NextFailure | Action::PrevFailure => {
+                let forward = action == Action::NextFailure;
+                if let Some(t) = self.timeline.as_mut() {
+                    if !t.jump_failure(forward) {
+                        self.status = Some(format!("no {} failing step", if forward { "later" } else { "earlier" }));
+                    }
+                }
+                Vec::new()
+            }
+            Action::ToggleCollapse => {
+                if let Some(t) = self.timeline.as_mut() {
+                    t.toggle();
+                }
+                Vec::new()
+            }
+            Action::ExpandAll => {
+                if let Some(t) = self.timeline.as_mut() {
+                    t.expand_all();
+                }
+                Vec::new()
+            }
+            Action::ToggleFullscreen => {
+                self.detail.fullscreen = !self.detail.fullscreen;
+                self.focus = if self.detail.fullscreen { Focus::Detail } else { Focus::Timeline };
+                self.resize(self.size.width, self.size.height);
+                Vec::new()
+            }
+            Action::Search => {
+                let last = self.detail.last_query.clone().unwrap_or_default();
+                self.input = Input::Search(TextInput::with_value(&last));
+                Vec::new()
+            }
+            Action::NextMatch | Action::PrevMatch => {
+                if !self.detail.jump_match(action == Action::NextMatch) {
+                    self.status = Some("no matches (/ searches)".into());
+                }
+                Vec::new()
+            }
+            Action::ToggleWrap => {
+                self.detail.wrap = !self.detail.wrap;
+                Vec::new()
+            }
+            Action::NextField | Action::PrevField => {
+                self.detail.step_field(action == Action::NextField);
+                Vec::new()
+            }
+            Action::Copy => match self.detail.selected_field_text() {
+                Some((title, text)) => {
+                    self.status = Some(format!("copied {title} ({} bytes) to the clipboard", text.len()));
+                    vec![Effect::Copy(text.to_owned())]
+                }
+                None => Vec::new(),
+            },
+            Action::ImportSamples => match (&self.samples, self.importing) {
+                (Some(path), false) => {
+                    self.importing = true;
+                    vec![Effect::ImportSamples { path: path.clone() }]
+                }
+                _ => Vec::new(),
+            },
+        };
+        self.sync_detail();
+        effects
+    }
+
+    fn back(&mut self) {
+        if self.input != Input::None {
+            self.input = Input::None;
+        } else if self.screen == Screen::Trace && self.detail.fullscreen {
+            self.detail.fullscreen = false;
+            self.focus = Focus::Timeline;
+            self.resize(self.size.width, self.size.height);
+        } else if self.screen == Screen::Trace && self.focus == Focus::Detail {
+            self.focus = Focus::Timeline;
+        } else if self.screen == Screen::Trace {
+            self.screen = Screen::Traces;
+        } else {
+            self.status = None;
+        }
+    }
+
+    fn cycle_focus(&mut self) {
+        match self.screen {
+            Screen::Trace if !self.detail.fullscreen => {
+                self.focus = match self.focus {
+                    Focus::Timeline => Focus::Detail,
+                    Focus::Detail => Focus::Timeline,
+                }
+            }
+            Screen::Traces if self.timeline.is_some() => self.screen = Screen::Trace,
+            _ => {}
+        }
+    }
+
+    fn half_page(&self) -> usize {
+        let rows = match self.context() {
+            Context::Traces => self.list.viewport,
+            Context::Timeline => self.timeline.as_ref().map_or(10, |t| t.viewport),
+            _ => self.detail.viewport,
+        };
+        (rows / 2).max(1)
+    }
+
+    fn move_by(&mut self, delta: isize) -> Vec<Effect> {
+        match self.context() {
+            Context::Traces => self.with_list(|list, ids| list.move_by(delta, ids)),
+            Context::Timeline => {
+                if let Some(t) = self.timeline.as_mut() {
+                    t.move_by(delta);
+                }
+                Vec::new()
+            }
+            Context::Detail => {
+                self.detail.scroll_by(delta);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn go_end(&mut self, bottom: bool) -> Vec<Effect> {
+        match self.context() {
+            Context::Traces if bottom => self.with_list(|list, ids| list.go_bottom(ids)),
+            Context::Traces => self.with_list(|list, ids| list.go_top(ids)),
+            Context::Timeline => {
+                if let Some(t) = self.timeline.as_mut() {
+                    if bottom { t.go_bottom() } else { t.go_top() }
+                }
+                Vec::new()
+            }
+            Context::Detail => {
+                if bottom { self.detail.scroll_to_end() } else { self.detail.scroll = 0 }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn label(&mut self, outcome: OutcomeLabel) -> Vec<Effect> {
+        let trace_id = match self.context() {
+            Context::Traces => self.list.selected_summary().map(|s| s.id.clone()),
+            _ => self.timeline.as_ref().map(|t| t.trace.id.clone()),
+        };
+        trace_id
+            .map(|trace_id| vec![Effect::SetOutcome { trace_id, outcome }])
+            .unwrap_or_default()
+    }
+
+    /// Mouse wheel scrolls the pane under the pointer; a click selects a row.
+    pub fn on_mouse(&mut self, mouse: &MouseEvent) -> Vec<Effect> {
+        let a = areas(self.size, self.detail.fullscreen);
+        let at = Position::new(mouse.column, mouse.row);
+        if self.screen == Screen::Trace {
+            if a.detail.contains(at) {
+                self.focus = Focus::Detail;
+            } else if a.timeline.contains(at) {
+                self.focus = Focus::Timeline;
+            }
+        }
+        let effects = match mouse.kind {
+            MouseEventKind::ScrollDown => self.move_by(3),
+            MouseEventKind::ScrollUp => self.move_by(-3),
+            MouseEventKind::Down(MouseButton::Left) => self.click(a, at),
+            _ => Vec::new(),
+        };
+        self.sync_detail();
+        effects
+    }
+
+    fn click(&mut self, a: super::layout::Areas, at: Position) -> Vec<Effect> {
+        match self.screen {
+            Screen::Traces if a.body.contains(at) => {
+                // Border and header row above the first trace.
+                let row = (at.y as usize).checked_sub(a.body.y as usize + 2);
+                match row {
+                    Some(row) => {
+                        let target = self.list.scroll_top.max(self.list.offset) + row;
+                        self.with_list(|list, ids| list.select(target, ids))
+                    }
+                    None => Vec::new(),
+                }
+            }
+            Screen::Trace if a.timeline.contains(at) => {
+                if let Some(t) = self.timeline.as_mut() {
+                    if let Some(row) = (at.y as usize).checked_sub(a.timeline.y as usize + 1) {
+                        t.select_row(t.scroll_top + row);
+                    }
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
