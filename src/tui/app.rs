@@ -42,7 +42,8 @@ pub async fn run_loop(
             }
         }
         state.now = chrono::Utc::now();
-        terminal.draw(|frame| view::draw(&state, &keymap, &theme, frame.area(), frame.buffer_mut()))?;
+        terminal
+            .draw(|frame| view::draw(&state, &keymap, &theme, frame.area(), frame.buffer_mut()))?;
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => effects.extend(handle_event(&mut state, &keymap, event)),

@@ -31,7 +31,8 @@ pub struct UiConfig {
 }
 
 pub fn config_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("dev", "tackroom", "tackroom").map(|d| d.config_dir().to_path_buf())
+    directories::ProjectDirs::from("dev", "tackroom", "tackroom")
+        .map(|d| d.config_dir().to_path_buf())
 }
 
 fn config_path() -> Option<PathBuf> {
@@ -44,17 +45,26 @@ fn config_path() -> Option<PathBuf> {
 /// Loads the config file if there is one; errors name the file and line.
 pub fn load_config() -> Result<UiConfig, String> {
     let theme_dir = config_dir().map(|d| d.join("themes"));
-    let mut config = UiConfig { theme: None, keymap: Keymap::default(), theme_dir };
+    let mut config = UiConfig {
+        theme: None,
+        keymap: Keymap::default(),
+        theme_dir,
+    };
     let Some(path) = config_path().filter(|p| p.exists()) else {
         return Ok(config);
     };
     let file = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
     let parsed: ConfigFile = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        });
         format!("{file}:{line}: {}", e.message())
     })?;
     config.theme = parsed.theme;
-    config.keymap.apply_overrides(&file, &text, &parsed.keys).map_err(|e| e.to_string())?;
+    config
+        .keymap
+        .apply_overrides(&file, &text, &parsed.keys)
+        .map_err(|e| e.to_string())?;
     Ok(config)
 }

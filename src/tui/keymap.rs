@@ -30,9 +30,15 @@ impl Context {
     }
 
     fn parse(name: &str) -> Option<Context> {
-        [Context::Global, Context::Traces, Context::Timeline, Context::Detail, Context::Empty]
-            .into_iter()
-            .find(|c| c.name() == name)
+        [
+            Context::Global,
+            Context::Traces,
+            Context::Timeline,
+            Context::Detail,
+            Context::Empty,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name)
     }
 }
 
@@ -121,41 +127,186 @@ pub struct Keymap {
 /// The default bindings: (context, keys, action, description).
 const DEFAULTS: &[(Context, &[&str], Action, &str)] = &[
     (Context::Global, &["q", "ctrl-c"], Action::Quit, "quit"),
-    (Context::Global, &["?"], Action::Help, "show or hide this help"),
+    (
+        Context::Global,
+        &["?"],
+        Action::Help,
+        "show or hide this help",
+    ),
     (Context::Global, &["esc"], Action::Back, "go back one level"),
     (Context::Global, &["tab"], Action::NextPane, "next pane"),
-    (Context::Global, &["shift-tab"], Action::PrevPane, "previous pane"),
+    (
+        Context::Global,
+        &["shift-tab"],
+        Action::PrevPane,
+        "previous pane",
+    ),
     (Context::Global, &["j", "down"], Action::Down, "move down"),
     (Context::Global, &["k", "up"], Action::Up, "move up"),
-    (Context::Global, &["g", "home"], Action::Top, "go to the top"),
-    (Context::Global, &["G", "end"], Action::Bottom, "go to the bottom"),
-    (Context::Global, &["ctrl-d", "pagedown"], Action::HalfPageDown, "half a page down"),
-    (Context::Global, &["ctrl-u", "pageup"], Action::HalfPageUp, "half a page up"),
-    (Context::Traces, &["enter"], Action::Open, "open the trace's timeline"),
-    (Context::Traces, &["/"], Action::Filter, "filter (outcome:failure agent:x error:y text)"),
-    (Context::Traces, &["c"], Action::ClearFilter, "clear the filter"),
-    (Context::Traces, &["s"], Action::CycleSort, "sort by the next column"),
-    (Context::Traces, &["S"], Action::ReverseSort, "reverse the sort order"),
-    (Context::Traces, &["r"], Action::Refresh, "reload from the store"),
-    (Context::Traces, &["+"], Action::LabelSuccess, "label the trace a success"),
-    (Context::Traces, &["-"], Action::LabelFailure, "label the trace a failure"),
-    (Context::Traces, &["="], Action::LabelUnknown, "label the trace unknown"),
-    (Context::Timeline, &["n"], Action::NextFailure, "next failing step"),
-    (Context::Timeline, &["N"], Action::PrevFailure, "previous failing step"),
-    (Context::Timeline, &["space", "enter"], Action::ToggleCollapse, "collapse or expand the subtree / retries"),
-    (Context::Timeline, &["e"], Action::ExpandAll, "expand everything"),
-    (Context::Timeline, &["f"], Action::ToggleFullscreen, "full-screen step detail"),
-    (Context::Timeline, &["+"], Action::LabelSuccess, "label the trace a success"),
-    (Context::Timeline, &["-"], Action::LabelFailure, "label the trace a failure"),
-    (Context::Detail, &["/"], Action::Search, "search in the step (recalls the last query)"),
+    (
+        Context::Global,
+        &["g", "home"],
+        Action::Top,
+        "go to the top",
+    ),
+    (
+        Context::Global,
+        &["G", "end"],
+        Action::Bottom,
+        "go to the bottom",
+    ),
+    (
+        Context::Global,
+        &["ctrl-d", "pagedown"],
+        Action::HalfPageDown,
+        "half a page down",
+    ),
+    (
+        Context::Global,
+        &["ctrl-u", "pageup"],
+        Action::HalfPageUp,
+        "half a page up",
+    ),
+    (
+        Context::Traces,
+        &["enter"],
+        Action::Open,
+        "open the trace's timeline",
+    ),
+    (
+        Context::Traces,
+        &["/"],
+        Action::Filter,
+        "filter (outcome:failure agent:x error:y text)",
+    ),
+    (
+        Context::Traces,
+        &["c"],
+        Action::ClearFilter,
+        "clear the filter",
+    ),
+    (
+        Context::Traces,
+        &["s"],
+        Action::CycleSort,
+        "sort by the next column",
+    ),
+    (
+        Context::Traces,
+        &["S"],
+        Action::ReverseSort,
+        "reverse the sort order",
+    ),
+    (
+        Context::Traces,
+        &["r"],
+        Action::Refresh,
+        "reload from the store",
+    ),
+    (
+        Context::Traces,
+        &["+"],
+        Action::LabelSuccess,
+        "label the trace a success",
+    ),
+    (
+        Context::Traces,
+        &["-"],
+        Action::LabelFailure,
+        "label the trace a failure",
+    ),
+    (
+        Context::Traces,
+        &["="],
+        Action::LabelUnknown,
+        "label the trace unknown",
+    ),
+    (
+        Context::Timeline,
+        &["n"],
+        Action::NextFailure,
+        "next failing step",
+    ),
+    (
+        Context::Timeline,
+        &["N"],
+        Action::PrevFailure,
+        "previous failing step",
+    ),
+    (
+        Context::Timeline,
+        &["space", "enter"],
+        Action::ToggleCollapse,
+        "collapse or expand the subtree / retries",
+    ),
+    (
+        Context::Timeline,
+        &["e"],
+        Action::ExpandAll,
+        "expand everything",
+    ),
+    (
+        Context::Timeline,
+        &["f"],
+        Action::ToggleFullscreen,
+        "full-screen step detail",
+    ),
+    (
+        Context::Timeline,
+        &["+"],
+        Action::LabelSuccess,
+        "label the trace a success",
+    ),
+    (
+        Context::Timeline,
+        &["-"],
+        Action::LabelFailure,
+        "label the trace a failure",
+    ),
+    (
+        Context::Detail,
+        &["/"],
+        Action::Search,
+        "search in the step (recalls the last query)",
+    ),
     (Context::Detail, &["n"], Action::NextMatch, "next match"),
     (Context::Detail, &["N"], Action::PrevMatch, "previous match"),
-    (Context::Detail, &["w"], Action::ToggleWrap, "wrap long lines on or off"),
-    (Context::Detail, &["f"], Action::ToggleFullscreen, "full screen on or off"),
-    (Context::Detail, &["y"], Action::Copy, "copy the selected field (OSC 52)"),
-    (Context::Detail, &["]"], Action::NextField, "select the next field"),
-    (Context::Detail, &["["], Action::PrevField, "select the previous field"),
-    (Context::Empty, &["i"], Action::ImportSamples, "import the bundled sample-traces/"),
+    (
+        Context::Detail,
+        &["w"],
+        Action::ToggleWrap,
+        "wrap long lines on or off",
+    ),
+    (
+        Context::Detail,
+        &["f"],
+        Action::ToggleFullscreen,
+        "full screen on or off",
+    ),
+    (
+        Context::Detail,
+        &["y"],
+        Action::Copy,
+        "copy the selected field (OSC 52)",
+    ),
+    (
+        Context::Detail,
+        &["]"],
+        Action::NextField,
+        "select the next field",
+    ),
+    (
+        Context::Detail,
+        &["["],
+        Action::PrevField,
+        "select the previous field",
+    ),
+    (
+        Context::Empty,
+        &["i"],
+        Action::ImportSamples,
+        "import the bundled sample-traces/",
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +346,10 @@ impl Keymap {
     /// Bindings shown in the help overlay for `context`: its own, then global.
     pub fn help_for(&self, context: Context) -> Vec<&Binding> {
         let own = self.bindings.iter().filter(|b| b.context == context);
-        let global = self.bindings.iter().filter(|b| b.context == Context::Global && context != Context::Global);
+        let global = self
+            .bindings
+            .iter()
+            .filter(|b| b.context == Context::Global && context != Context::Global);
         own.chain(global).filter(|b| !b.keys.is_empty()).collect()
     }
 
@@ -221,13 +375,23 @@ impl Keymap {
             })?;
             for (action_name, keys) in actions {
                 let action = Action::from_name(action_name).ok_or_else(|| {
-                    error(action_name, format!("keys.{context_name}: unknown action {action_name:?}"))
+                    error(
+                        action_name,
+                        format!("keys.{context_name}: unknown action {action_name:?}"),
+                    )
                 })?;
                 let parsed: Vec<Key> = keys
                     .iter()
-                    .map(|k| Key::parse(k).ok_or_else(|| error(action_name, format!("unknown key {k:?}"))))
+                    .map(|k| {
+                        Key::parse(k)
+                            .ok_or_else(|| error(action_name, format!("unknown key {k:?}")))
+                    })
                     .collect::<Result<_, _>>()?;
-                match self.bindings.iter_mut().find(|b| b.context == context && b.action == action) {
+                match self
+                    .bindings
+                    .iter_mut()
+                    .find(|b| b.context == context && b.action == action)
+                {
                     Some(binding) => binding.keys = parsed,
                     None => self.bindings.push(Binding {
                         context,
@@ -246,14 +410,21 @@ impl Keymap {
         let mut out = String::from("| pane | keys | action |\n|---|---|---|\n");
         for b in &self.bindings {
             let keys: Vec<String> = b.keys.iter().map(|k| format!("`{}`", k.label())).collect();
-            out.push_str(&format!("| {} | {} | {} |\n", b.context.name(), keys.join(" "), b.description));
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                b.context.name(),
+                keys.join(" "),
+                b.description
+            ));
         }
         out
     }
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).map_or(1, |p| p + 1)
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map_or(1, |p| p + 1)
 }
 
 #[cfg(test)]
@@ -267,13 +438,28 @@ mod tests {
     #[test]
     fn pane_binding_wins_over_global_and_global_is_the_fallback() {
         let keymap = Keymap::default();
-        assert_eq!(keymap.action_for(Context::Timeline, &key('n')), Some(Action::NextFailure));
-        assert_eq!(keymap.action_for(Context::Detail, &key('n')), Some(Action::NextMatch));
-        assert_eq!(keymap.action_for(Context::Traces, &key('j')), Some(Action::Down));
+        assert_eq!(
+            keymap.action_for(Context::Timeline, &key('n')),
+            Some(Action::NextFailure)
+        );
+        assert_eq!(
+            keymap.action_for(Context::Detail, &key('n')),
+            Some(Action::NextMatch)
+        );
+        assert_eq!(
+            keymap.action_for(Context::Traces, &key('j')),
+            Some(Action::Down)
+        );
         let shifted = KeyEvent::new(KeyCode::Char('N'), KeyModifiers::SHIFT);
-        assert_eq!(keymap.action_for(Context::Timeline, &shifted), Some(Action::PrevFailure));
+        assert_eq!(
+            keymap.action_for(Context::Timeline, &shifted),
+            Some(Action::PrevFailure)
+        );
         let ctrl_d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
-        assert_eq!(keymap.action_for(Context::Traces, &ctrl_d), Some(Action::HalfPageDown));
+        assert_eq!(
+            keymap.action_for(Context::Traces, &ctrl_d),
+            Some(Action::HalfPageDown)
+        );
     }
 
     #[test]
@@ -281,15 +467,31 @@ mod tests {
         let mut keymap = Keymap::default();
         let text = "theme = \"dark\"\n[keys.timeline]\nnext_failure = [\"x\"]\n";
         let mut overrides = BTreeMap::new();
-        overrides.insert("timeline".to_owned(), BTreeMap::from([("next_failure".to_owned(), vec!["x".to_owned()])]));
-        keymap.apply_overrides("config.toml", text, &overrides).unwrap();
-        assert_eq!(keymap.action_for(Context::Timeline, &key('x')), Some(Action::NextFailure));
+        overrides.insert(
+            "timeline".to_owned(),
+            BTreeMap::from([("next_failure".to_owned(), vec!["x".to_owned()])]),
+        );
+        keymap
+            .apply_overrides("config.toml", text, &overrides)
+            .unwrap();
+        assert_eq!(
+            keymap.action_for(Context::Timeline, &key('x')),
+            Some(Action::NextFailure)
+        );
         assert_eq!(keymap.action_for(Context::Timeline, &key('n')), None);
 
         let bad_text = "[keys.timeline]\nfly_away = [\"z\"]\n";
-        let bad = BTreeMap::from([("timeline".to_owned(), BTreeMap::from([("fly_away".to_owned(), vec!["z".to_owned()])]))]);
-        let err = keymap.apply_overrides("config.toml", bad_text, &bad).unwrap_err();
-        assert_eq!(err.to_string(), "config.toml:2: keys.timeline: unknown action \"fly_away\"");
+        let bad = BTreeMap::from([(
+            "timeline".to_owned(),
+            BTreeMap::from([("fly_away".to_owned(), vec!["z".to_owned()])]),
+        )]);
+        let err = keymap
+            .apply_overrides("config.toml", bad_text, &bad)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config.toml:2: keys.timeline: unknown action \"fly_away\""
+        );
     }
 
     #[test]

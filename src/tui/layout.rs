@@ -16,9 +16,16 @@ pub struct Areas {
 /// screen the body holds the timeline and the detail: side by side when
 /// wide, stacked otherwise, or the detail alone when full screen.
 pub fn areas(size: Rect, detail_fullscreen: bool) -> Areas {
-    let header = Rect { height: size.height.min(1), ..size };
+    let header = Rect {
+        height: size.height.min(1),
+        ..size
+    };
     let status_y = size.bottom().saturating_sub(1).max(size.y);
-    let status = Rect { y: status_y, height: size.height.min(1), ..size };
+    let status = Rect {
+        y: status_y,
+        height: size.height.min(1),
+        ..size
+    };
     let body = Rect {
         y: size.y + header.height,
         height: size.height.saturating_sub(header.height + status.height),
@@ -28,12 +35,38 @@ pub fn areas(size: Rect, detail_fullscreen: bool) -> Areas {
         (Rect { height: 0, ..body }, body)
     } else if body.width >= 150 {
         let left = body.width * 3 / 5;
-        (Rect { width: left, ..body }, Rect { x: body.x + left, width: body.width - left, ..body })
+        (
+            Rect {
+                width: left,
+                ..body
+            },
+            Rect {
+                x: body.x + left,
+                width: body.width - left,
+                ..body
+            },
+        )
     } else {
         let top = (body.height * 11 / 20).max(body.height.min(5));
-        (Rect { height: top, ..body }, Rect { y: body.y + top, height: body.height - top, ..body })
+        (
+            Rect {
+                height: top,
+                ..body
+            },
+            Rect {
+                y: body.y + top,
+                height: body.height - top,
+                ..body
+            },
+        )
     };
-    Areas { header, body, status, timeline, detail }
+    Areas {
+        header,
+        body,
+        status,
+        timeline,
+        detail,
+    }
 }
 
 #[cfg(test)]

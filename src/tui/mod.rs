@@ -14,7 +14,7 @@ pub mod theme;
 pub mod update;
 pub mod view;
 pub mod widgets;
-mod worker;
+pub mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,16 +25,25 @@ use theme::{Theme, DEFAULT_THEME};
 use crate::store::Store;
 
 /// Opens the UI on the store in `store_dir`, optionally on one trace.
-pub fn run(store_dir: &Path, theme_flag: Option<&str>, open_trace: Option<String>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    store_dir: &Path,
+    theme_flag: Option<&str>,
+    open_trace: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let _log = start_logging();
     let config = config::load_config().map_err(anyhow::Error::msg)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme_name = theme_flag.or(config.theme.as_deref()).unwrap_or(DEFAULT_THEME);
+    let theme_name = theme_flag
+        .or(config.theme.as_deref())
+        .unwrap_or(DEFAULT_THEME);
     let theme = Theme::load(theme_name, config.theme_dir.as_deref(), no_color)?;
     let (store, screen) = match Store::open(store_dir) {
         Ok(store) => {
             let empty = store.trace_count().unwrap_or(0) == 0;
-            (Some(store), if empty { Screen::Empty } else { Screen::Traces })
+            (
+                Some(store),
+                if empty { Screen::Empty } else { Screen::Traces },
+            )
         }
         Err(e) => (None, Screen::StoreError(e.to_string())),
     };
@@ -50,7 +59,14 @@ pub fn run(store_dir: &Path, theme_flag: Option<&str>, open_trace: Option<String
         .enable_all()
         .build()?;
     let (mut terminal, _guard) = terminal::enter()?;
-    let result = runtime.block_on(app::run_loop(&mut terminal, state, store, config.keymap, theme, open_trace));
+    let result = runtime.block_on(app::run_loop(
+        &mut terminal,
+        state,
+        store,
+        config.keymap,
+        theme,
+        open_trace,
+    ));
     if let Err(e) = &result {
         tracing::error!(error = %e, "the UI stopped on an error");
     }
@@ -59,9 +75,12 @@ pub fn run(store_dir: &Path, theme_flag: Option<&str>, open_trace: Option<String
 
 /// `sample-traces/` in the working directory or the source checkout.
 fn find_samples() -> Option<PathBuf> {
-    [PathBuf::from("sample-traces"), Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-traces")]
-        .into_iter()
-        .find(|p| p.is_dir())
+    [
+        PathBuf::from("sample-traces"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-traces"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
 }
 
 /// Logs go to a file, never to the screen.
@@ -70,8 +89,10 @@ fn start_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
         .map(|d| d.data_dir().join("logs"))
         .unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&dir).ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::never(dir, "tackroom.log"));
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TACKROOM_LOG").unwrap_or_else(|_| "info".into());
+    let (writer, guard) =
+        tracing_appender::non_blocking(tracing_appender::rolling::never(dir, "tackroom.log"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TACKROOM_LOG")
+        .unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

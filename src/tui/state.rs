@@ -110,7 +110,10 @@ impl AppState {
     }
 
     /// Runs a list operation that may need request ids.
-    pub(super) fn with_list<R>(&mut self, op: impl FnOnce(&mut TraceListState, &mut dyn FnMut() -> RequestId) -> R) -> R {
+    pub(super) fn with_list<R>(
+        &mut self,
+        op: impl FnOnce(&mut TraceListState, &mut dyn FnMut() -> RequestId) -> R,
+    ) -> R {
         let mut ids = self.next_request;
         let result = op(&mut self.list, &mut || {
             ids += 1;
@@ -132,7 +135,9 @@ impl AppState {
         match self.screen {
             Screen::StoreError(_) | Screen::Empty => Context::Empty,
             Screen::Traces => Context::Traces,
-            Screen::Trace if self.detail.fullscreen || self.focus == Focus::Detail => Context::Detail,
+            Screen::Trace if self.detail.fullscreen || self.focus == Focus::Detail => {
+                Context::Detail
+            }
             Screen::Trace => Context::Timeline,
         }
     }
@@ -142,7 +147,8 @@ impl AppState {
         self.size = Rect::new(0, 0, width, height);
         let a = areas(self.size, self.detail.fullscreen);
         // Borders and the table header take three rows of the list.
-        self.list.set_viewport(a.body.height.saturating_sub(3) as usize);
+        self.list
+            .set_viewport(a.body.height.saturating_sub(3) as usize);
         if let Some(t) = self.timeline.as_mut() {
             t.set_viewport(a.timeline.height.saturating_sub(2) as usize);
         }
@@ -151,8 +157,12 @@ impl AppState {
 
     /// Shows the selected step in the detail pane when it changed.
     pub fn sync_detail(&mut self) {
-        let Some(timeline) = &self.timeline else { return };
-        let Some(pos) = timeline.selected_pos() else { return };
+        let Some(timeline) = &self.timeline else {
+            return;
+        };
+        let Some(pos) = timeline.selected_pos() else {
+            return;
+        };
         if self.detail.step_pos != Some(pos) {
             let content = build_detail(&timeline.trace.steps[pos]);
             self.detail.show(pos, content);
@@ -162,7 +172,12 @@ impl AppState {
     /// Applies a worker's answer.
     pub fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
-            Msg::PageLoaded { request, anchor, rows, exhausted } => {
+            Msg::PageLoaded {
+                request,
+                anchor,
+                rows,
+                exhausted,
+            } => {
                 self.list.apply_page(request, anchor, rows, exhausted);
                 Vec::new()
             }
@@ -170,8 +185,14 @@ impl AppState {
                 self.list.apply_sorted(request, rows);
                 Vec::new()
             }
-            Msg::Counted { request, count } => self.with_list(|list, ids| list.apply_count(request, count, ids)),
-            Msg::TraceLoaded { request, trace, attributions } => {
+            Msg::Counted { request, count } => {
+                self.with_list(|list, ids| list.apply_count(request, count, ids))
+            }
+            Msg::TraceLoaded {
+                request,
+                trace,
+                attributions,
+            } => {
                 if self.pending_trace != Some(request) {
                     return Vec::new();
                 }
@@ -207,6 +228,9 @@ impl AppState {
             Msg::Failed { request, message } => {
                 if request.is_some() && request == self.pending_trace {
                     self.pending_trace = None;
+                    if self.timeline.is_none() && self.screen == Screen::Trace {
+                        self.screen = Screen::Traces;
+                    }
                 }
                 if request.is_some() && request == self.list.pending_page {
                     self.list.pending_page = None;

@@ -14,7 +14,10 @@ use serde::Deserialize;
 const BUILT_IN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
 ];
 
 pub const DEFAULT_THEME: &str = "dark";
@@ -67,7 +70,10 @@ pub enum ThemeError {
 impl Theme {
     /// Resolves `name`: `<user_dir>/<name>.toml`, then a built-in theme.
     pub fn load(name: &str, user_dir: Option<&Path>, no_color: bool) -> Result<Theme, ThemeError> {
-        if let Some(path) = user_dir.map(|d| d.join(format!("{name}.toml"))).filter(|p| p.exists()) {
+        if let Some(path) = user_dir
+            .map(|d| d.join(format!("{name}.toml")))
+            .filter(|p| p.exists())
+        {
             let text = std::fs::read_to_string(&path).map_err(|e| ThemeError::Invalid {
                 file: path.display().to_string(),
                 message: e.to_string(),
@@ -76,7 +82,9 @@ impl Theme {
         }
         match BUILT_IN.iter().find(|(n, _)| *n == name) {
             Some((n, text)) => Self::parse(n, text, no_color),
-            None => Err(ThemeError::Unknown { name: name.to_owned() }),
+            None => Err(ThemeError::Unknown {
+                name: name.to_owned(),
+            }),
         }
     }
 
@@ -104,7 +112,9 @@ impl Theme {
             })?;
             Color::from_str(value).map_err(|_| ThemeError::Invalid {
                 file: file.to_owned(),
-                message: format!("colors.{key}: expected a colour name or #rrggbb, found {value:?}"),
+                message: format!(
+                    "colors.{key}: expected a colour name or #rrggbb, found {value:?}"
+                ),
             })
         };
         let fg = |key: &str| colour(key).map(|c| Style::default().fg(c));
@@ -115,7 +125,9 @@ impl Theme {
             accent: fg("accent")?,
             border: fg("border")?,
             border_focused: fg("border_focused")?,
-            selection: Style::default().bg(colour("selection_bg")?).fg(colour("selection_fg")?),
+            selection: Style::default()
+                .bg(colour("selection_bg")?)
+                .fg(colour("selection_fg")?),
             header: fg("header")?.add_modifier(Modifier::BOLD),
             success: fg("success")?,
             failure: fg("failure")?.add_modifier(Modifier::BOLD),
@@ -132,8 +144,12 @@ impl Theme {
             json_string: fg("json_string")?,
             json_number: fg("json_number")?,
             json_literal: fg("json_literal")?,
-            search_match: Style::default().bg(colour("search_match_bg")?).fg(colour("search_match_fg")?),
-            status: Style::default().bg(colour("status_bg")?).fg(colour("status_fg")?),
+            search_match: Style::default()
+                .bg(colour("search_match_bg")?)
+                .fg(colour("search_match_fg")?),
+            status: Style::default()
+                .bg(colour("status_bg")?)
+                .fg(colour("status_fg")?),
             key: fg("key")?.add_modifier(Modifier::BOLD),
         })
     }
@@ -204,8 +220,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = BUILT_IN[0].1.replace("#f38ba8", "not-a-colour");
         std::fs::write(dir.path().join("mine.toml"), text).unwrap();
-        let err = Theme::load("mine", Some(dir.path()), false).unwrap_err().to_string();
-        assert!(err.contains("mine.toml: colors.failure: expected a colour name"), "{err}");
-        assert!(matches!(Theme::load("nope", None, false), Err(ThemeError::Unknown { .. })));
+        let err = Theme::load("mine", Some(dir.path()), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mine.toml: colors.failure: expected a colour name"),
+            "{err}"
+        );
+        assert!(matches!(
+            Theme::load("nope", None, false),
+            Err(ThemeError::Unknown { .. })
+        ));
     }
 }

@@ -114,7 +114,10 @@ impl AppState {
             }
             Action::CycleSort => {
                 let keys = SortKey::ALL;
-                let next = keys.iter().position(|k| *k == self.list.sort).map_or(0, |i| (i + 1) % keys.len());
+                let next = keys
+                    .iter()
+                    .position(|k| *k == self.list.sort)
+                    .map_or(0, |i| (i + 1) % keys.len());
                 self.list.sort = keys[next];
                 self.reload_list()
             }
@@ -130,7 +133,10 @@ impl AppState {
                 let forward = action == Action::NextFailure;
                 if let Some(t) = self.timeline.as_mut() {
                     if !t.jump_failure(forward) {
-                        self.status = Some(format!("no {} failing step", if forward { "later" } else { "earlier" }));
+                        self.status = Some(format!(
+                            "no {} failing step",
+                            if forward { "later" } else { "earlier" }
+                        ));
                     }
                 }
                 Vec::new()
@@ -149,7 +155,11 @@ impl AppState {
             }
             Action::ToggleFullscreen => {
                 self.detail.fullscreen = !self.detail.fullscreen;
-                self.focus = if self.detail.fullscreen { Focus::Detail } else { Focus::Timeline };
+                self.focus = if self.detail.fullscreen {
+                    Focus::Detail
+                } else {
+                    Focus::Timeline
+                };
                 self.resize(self.size.width, self.size.height);
                 Vec::new()
             }
@@ -174,7 +184,10 @@ impl AppState {
             }
             Action::Copy => match self.detail.selected_field_text() {
                 Some((title, text)) => {
-                    self.status = Some(format!("copied {title} ({} bytes) to the clipboard", text.len()));
+                    self.status = Some(format!(
+                        "copied {title} ({} bytes) to the clipboard",
+                        text.len()
+                    ));
                     vec![Effect::Copy(text.to_owned())]
                 }
                 None => Vec::new(),
@@ -252,12 +265,20 @@ impl AppState {
             Context::Traces => self.with_list(|list, ids| list.go_top(ids)),
             Context::Timeline => {
                 if let Some(t) = self.timeline.as_mut() {
-                    if bottom { t.go_bottom() } else { t.go_top() }
+                    if bottom {
+                        t.go_bottom()
+                    } else {
+                        t.go_top()
+                    }
                 }
                 Vec::new()
             }
             Context::Detail => {
-                if bottom { self.detail.scroll_to_end() } else { self.detail.scroll = 0 }
+                if bottom {
+                    self.detail.scroll_to_end()
+                } else {
+                    self.detail.scroll = 0
+                }
                 Vec::new()
             }
             _ => Vec::new(),

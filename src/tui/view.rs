@@ -12,7 +12,12 @@ use super::theme::Theme;
 
 pub fn draw(state: &AppState, keymap: &Keymap, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if area.width < 20 || area.height < 5 {
-        buf.set_line(area.x, area.y, &Line::styled("window too small", theme.text), area.width);
+        buf.set_line(
+            area.x,
+            area.y,
+            &Line::styled("window too small", theme.text),
+            area.width,
+        );
         return;
     }
     let a = areas(area, state.detail.fullscreen);
@@ -21,7 +26,14 @@ pub fn draw(state: &AppState, keymap: &Keymap, theme: &Theme, area: Rect, buf: &
         Screen::StoreError(message) => empty::render_store_error(message, theme, a.body, buf),
         Screen::Empty => {
             let samples = state.samples.as_ref().map(|p| p.display().to_string());
-            empty::render_empty(&state.store_label, samples.as_deref(), state.importing, theme, a.body, buf)
+            empty::render_empty(
+                &state.store_label,
+                samples.as_deref(),
+                state.importing,
+                theme,
+                a.body,
+                buf,
+            )
         }
         Screen::Traces => traces::render(&state.list, theme, true, a.body, buf),
         Screen::Trace => match &state.timeline {
@@ -29,7 +41,13 @@ pub fn draw(state: &AppState, keymap: &Keymap, theme: &Theme, area: Rect, buf: &
                 if !state.detail.fullscreen {
                     timeline::render(t, theme, state.focus == Focus::Timeline, a.timeline, buf);
                 }
-                detail::render(&state.detail, theme, state.focus == Focus::Detail || state.detail.fullscreen, a.detail, buf);
+                detail::render(
+                    &state.detail,
+                    theme,
+                    state.focus == Focus::Detail || state.detail.fullscreen,
+                    a.detail,
+                    buf,
+                );
             }
             None => traces::render(&state.list, theme, true, a.body, buf),
         },
@@ -78,12 +96,23 @@ fn draw_status(state: &AppState, keymap: &Keymap, theme: &Theme, area: Rect, buf
 }
 
 fn hints<'a>(state: &AppState, keymap: &'a Keymap, theme: &Theme) -> Line<'a> {
-    let mut spans = vec![Span::raw(" "), Span::styled("?", theme.key), Span::styled(" help · ", theme.status)];
+    let mut spans = vec![
+        Span::raw(" "),
+        Span::styled("?", theme.key),
+        Span::styled(" help · ", theme.status),
+    ];
     let bindings = keymap.help_for(state.context());
-    for binding in bindings.into_iter().filter(|b| b.action != super::action::Action::Help).take(7) {
+    for binding in bindings
+        .into_iter()
+        .filter(|b| b.action != super::action::Action::Help)
+        .take(7)
+    {
         if let Some(key) = binding.keys.first() {
             spans.push(Span::styled(key.label(), theme.key));
-            spans.push(Span::styled(format!(" {} · ", short(binding.description)), theme.status));
+            spans.push(Span::styled(
+                format!(" {} · ", short(binding.description)),
+                theme.status,
+            ));
         }
     }
     Line::from(spans)

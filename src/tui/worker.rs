@@ -34,25 +34,59 @@ fn request_of(effect: &Effect) -> Option<u64> {
 fn execute(store: &Store, effect: Effect) -> Result<Option<Msg>, String> {
     let text = |e: crate::store::StoreError| e.to_string();
     Ok(Some(match effect {
-        Effect::LoadPage { request, filter, newest_first, anchor, limit } => {
+        Effect::LoadPage {
+            request,
+            filter,
+            newest_first,
+            anchor,
+            limit,
+        } => {
             let (newest_first, after) = match &anchor {
                 Anchor::Head => (newest_first, None),
                 Anchor::Tail => (!newest_first, None),
                 Anchor::After(c) => (newest_first, Some(c.as_slice())),
                 Anchor::Before(c) => (!newest_first, Some(c.as_slice())),
             };
-            let page = store.page(&filter, newest_first, after, limit).map_err(text)?;
-            Msg::PageLoaded { request, anchor, rows: page.rows, exhausted: page.exhausted }
+            let page = store
+                .page(&filter, newest_first, after, limit)
+                .map_err(text)?;
+            Msg::PageLoaded {
+                request,
+                anchor,
+                rows: page.rows,
+                exhausted: page.exhausted,
+            }
         }
-        Effect::LoadSorted { request, filter, sort, descending, limit } => {
-            let query = TraceQuery { filter, sort, descending, limit: Some(limit) };
-            Msg::SortedLoaded { request, rows: store.query(&query).map_err(text)? }
+        Effect::LoadSorted {
+            request,
+            filter,
+            sort,
+            descending,
+            limit,
+        } => {
+            let query = TraceQuery {
+                filter,
+                sort,
+                descending,
+                limit: Some(limit),
+            };
+            Msg::SortedLoaded {
+                request,
+                rows: store.query(&query).map_err(text)?,
+            }
         }
-        Effect::Count { request, filter } => Msg::Counted { request, count: store.count(&filter).map_err(text)? },
+        Effect::Count { request, filter } => Msg::Counted {
+            request,
+            count: store.count(&filter).map_err(text)?,
+        },
         Effect::LoadTrace { request, trace_id } => {
             let trace = store.trace(&trace_id).map_err(text)?;
             let attributions = store.attributions(&trace_id).map_err(text)?;
-            Msg::TraceLoaded { request, trace: Arc::new(trace), attributions }
+            Msg::TraceLoaded {
+                request,
+                trace: Arc::new(trace),
+                attributions,
+            }
         }
         Effect::SetOutcome { trace_id, outcome } => {
             let provenance = LabelProvenance {
@@ -60,11 +94,14 @@ fn execute(store: &Store, effect: Effect) -> Result<Option<Msg>, String> {
                 at: Some(chrono::Utc::now()),
                 note: Some("set in the UI".into()),
             };
-            store.set_outcome(&trace_id, outcome, None, provenance).map_err(text)?;
+            store
+                .set_outcome(&trace_id, outcome, None, provenance)
+                .map_err(text)?;
             Msg::Labelled { trace_id, outcome }
         }
         Effect::ImportSamples { path } => {
-            let report = import_paths(store, &[path], &ImportOptions::default(), &NoProgress).map_err(|e| e.to_string())?;
+            let report = import_paths(store, &[path], &ImportOptions::default(), &NoProgress)
+                .map_err(|e| e.to_string())?;
             Msg::Imported(report)
         }
         Effect::Copy(_) | Effect::Quit => return Ok(None),

@@ -79,6 +79,8 @@ pub fn write_jsonl(path: &Path, traces: &[Trace]) {
     std::fs::write(path, text).unwrap();
 }
 
+pub mod ui;
+
 pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_tackroom"))
 }

@@ -52,7 +52,11 @@ impl DetailState {
     }
 
     pub fn scroll_to_end(&mut self) {
-        self.scroll = self.content.lines.len().saturating_sub(self.viewport.max(1));
+        self.scroll = self
+            .content
+            .lines
+            .len()
+            .saturating_sub(self.viewport.max(1));
     }
 
     /// Selects the next or previous field and scrolls to it.
@@ -61,7 +65,11 @@ impl DetailState {
         if count == 0 {
             return;
         }
-        self.field = if forward { (self.field + 1) % count } else { (self.field + count - 1) % count };
+        self.field = if forward {
+            (self.field + 1) % count
+        } else {
+            (self.field + count - 1) % count
+        };
         self.scroll = self.content.sections[self.field].first_line;
     }
 
@@ -85,13 +93,19 @@ impl DetailState {
     fn rerun_search(&mut self) {
         self.matches.clear();
         self.current_match = 0;
-        let Some(query) = self.last_query.as_ref().map(|q| q.to_ascii_lowercase()) else { return };
+        let Some(query) = self.last_query.as_ref().map(|q| q.to_ascii_lowercase()) else {
+            return;
+        };
         for (line_no, line) in self.content.lines.iter().enumerate() {
             let text = line.text().to_ascii_lowercase();
             let mut from = 0;
             while let Some(found) = text[from..].find(&query) {
                 let start = from + found;
-                self.matches.push(Match { line: line_no, start, end: start + query.len() });
+                self.matches.push(Match {
+                    line: line_no,
+                    start,
+                    end: start + query.len(),
+                });
                 from = start + query.len().max(1);
             }
         }
@@ -103,7 +117,11 @@ impl DetailState {
             return false;
         }
         let n = self.matches.len();
-        self.current_match = if forward { (self.current_match + 1) % n } else { (self.current_match + n - 1) % n };
+        self.current_match = if forward {
+            (self.current_match + 1) % n
+        } else {
+            (self.current_match + n - 1) % n
+        };
         self.scroll = self.matches[self.current_match].line;
         true
     }
@@ -167,10 +185,18 @@ pub fn render(state: &DetailState, theme: &Theme, focused: bool, area: Rect, buf
     let title = format!(" Step detail · field: {field} · {wrap}{search} ");
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if focused { theme.border_focused } else { theme.border })
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
         .title(Span::styled(title, theme.header));
     let height = area.height.saturating_sub(2) as usize;
-    let selected_title_line = state.content.sections.get(state.field).map(|s| s.first_line);
+    let selected_title_line = state
+        .content
+        .sections
+        .get(state.field)
+        .map(|s| s.first_line);
     let lines: Vec<Line> = state
         .content
         .lines
@@ -179,7 +205,12 @@ pub fn render(state: &DetailState, theme: &Theme, focused: bool, area: Rect, buf
         .skip(state.scroll)
         .take(height.max(1) * 4)
         .map(|(i, line)| {
-            let hits: Vec<Match> = state.matches.iter().copied().filter(|m| m.line == i).collect();
+            let hits: Vec<Match> = state
+                .matches
+                .iter()
+                .copied()
+                .filter(|m| m.line == i)
+                .collect();
             let rendered = line_spans(line, &hits, theme);
             if Some(i) == selected_title_line {
                 rendered.patch_style(theme.selection)

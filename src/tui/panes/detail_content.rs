@@ -37,7 +37,8 @@ impl DetailContent {
             first_line: self.lines.len(),
             copy_text,
         });
-        self.lines.push(StyledLine::plain(Token::Heading, format!("── {title} ")));
+        self.lines
+            .push(StyledLine::plain(Token::Heading, format!("── {title} ")));
         self.lines.extend(lines);
     }
 }
@@ -46,7 +47,11 @@ impl DetailContent {
 pub fn build_detail(step: &Step) -> DetailContent {
     let mut content = DetailContent::default();
     let facts = step_facts(step);
-    let copy = facts.iter().map(|l| l.text()).collect::<Vec<_>>().join("\n");
+    let copy = facts
+        .iter()
+        .map(|l| l.text())
+        .collect::<Vec<_>>()
+        .join("\n");
     content.section("Step", copy, facts);
     if let Some(error) = &step.error {
         let text = format!("{}: {}", error.error_type, error.message);
@@ -58,12 +63,20 @@ pub fn build_detail(step: &Step) -> DetailContent {
         _ => ("Input", "Output"),
     };
     if !step.input.is_null() {
-        let lines = if step.kind == StepKind::LlmCall { messages_lines(&step.input) } else { None };
+        let lines = if step.kind == StepKind::LlmCall {
+            messages_lines(&step.input)
+        } else {
+            None
+        };
         let lines = lines.unwrap_or_else(|| value_lines(&step.input));
         content.section(input_title, value_copy(&step.input), lines);
     }
     if !step.output.is_null() {
-        content.section(output_title, value_copy(&step.output), value_lines(&step.output));
+        content.section(
+            output_title,
+            value_copy(&step.output),
+            value_lines(&step.output),
+        );
     }
     if !step.attributes.is_empty() {
         let value = Value::Object(step.attributes.clone());
@@ -74,7 +87,10 @@ pub fn build_detail(step: &Step) -> DetailContent {
 
 fn fact(label: &str, value: String) -> StyledLine {
     StyledLine {
-        segments: vec![(Token::Label, format!("{label:<10}")), (Token::Plain, value)],
+        segments: vec![
+            (Token::Label, format!("{label:<10}")),
+            (Token::Plain, value),
+        ],
     }
 }
 
@@ -93,13 +109,26 @@ fn step_facts(step: &Step) -> Vec<StyledLine> {
     if let Some(model) = &step.model {
         lines.push(fact("model", model.clone()));
     }
-    lines.push(fact("status", if step.is_error() { "error".into() } else { "ok".into() }));
+    lines.push(fact(
+        "status",
+        if step.is_error() {
+            "error".into()
+        } else {
+            "ok".into()
+        },
+    ));
     if let Some(start) = step.started_at {
-        lines.push(fact("started", start.format("%Y-%m-%d %H:%M:%S%.3f").to_string()));
+        lines.push(fact(
+            "started",
+            start.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+        ));
     }
     lines.push(fact("duration", duration_text(step.duration_ms())));
     if let Some(t) = step.tokens {
-        lines.push(fact("tokens", format!("{} in · {} out", thousands(t.input), thousands(t.output))));
+        lines.push(fact(
+            "tokens",
+            format!("{} in · {} out", thousands(t.input), thousands(t.output)),
+        ));
     }
     if let Some(cost) = step.cost_usd {
         lines.push(fact("cost", format!("${cost:.6}")));
@@ -151,7 +180,11 @@ fn messages_lines(input: &Value) -> Option<Vec<StyledLine>> {
 
 fn wrap_text(token: Token, text: &str) -> Vec<StyledLine> {
     let (shown, cut_off) = cut(text);
-    let mut lines: Vec<StyledLine> = shown.lines().take(MAX_FIELD_LINES).map(|l| StyledLine::plain(token, l)).collect();
+    let mut lines: Vec<StyledLine> = shown
+        .lines()
+        .take(MAX_FIELD_LINES)
+        .map(|l| StyledLine::plain(token, l))
+        .collect();
     if cut_off {
         lines.push(cut_marker(text.len()));
     }
@@ -168,7 +201,10 @@ fn cut(text: &str) -> (&str, bool) {
 fn cut_marker(total_bytes: usize) -> StyledLine {
     StyledLine::plain(
         Token::Muted,
-        format!("… field cut for display ({} bytes in all; y copies all of it)", thousands(total_bytes as u64)),
+        format!(
+            "… field cut for display ({} bytes in all; y copies all of it)",
+            thousands(total_bytes as u64)
+        ),
     )
 }
 

@@ -24,7 +24,10 @@ pub fn render(keymap: &Keymap, context: Context, theme: &Theme, area: Rect, buf:
     let mut last_context = None;
     for binding in bindings {
         if last_context != Some(binding.context) {
-            lines.push(Line::from(Span::styled(format!("{} keys", binding.context.name()), theme.header)));
+            lines.push(Line::from(Span::styled(
+                format!("{} keys", binding.context.name()),
+                theme.header,
+            )));
             last_context = Some(binding.context);
         }
         let keys: Vec<String> = binding.keys.iter().map(|k| k.label()).collect();
@@ -36,6 +39,9 @@ pub fn render(keymap: &Keymap, context: Context, theme: &Theme, area: Rect, buf:
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
-        .title(Span::styled(format!(" Help · {} (? or Esc closes) ", context.name()), theme.header));
+        .title(Span::styled(
+            format!(" Help · {} (? or Esc closes) ", context.name()),
+            theme.header,
+        ));
     Paragraph::new(lines).block(block).render(popup, buf);
 }

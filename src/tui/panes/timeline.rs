@@ -32,7 +32,11 @@ pub struct VisibleRow {
 /// Where the marked root cause came from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CauseSource {
-    Attribution { engine: String, category: String, explanation: String },
+    Attribution {
+        engine: String,
+        category: String,
+        explanation: String,
+    },
     FirstError,
     None,
 }
@@ -60,7 +64,11 @@ impl TimelineState {
     pub fn new(trace: Arc<Trace>, attribution: Option<&Attribution>) -> Self {
         let tree = flatten(&trace);
         let position = |id: &str| trace.steps.iter().position(|s| s.id == id);
-        let errors: Vec<usize> = tree.iter().map(|r| r.pos).filter(|&p| trace.steps[p].is_error()).collect();
+        let errors: Vec<usize> = tree
+            .iter()
+            .map(|r| r.pos)
+            .filter(|&p| trace.steps[p].is_error())
+            .collect();
         let (root_cause, symptom, cause_source) = match attribution {
             Some(a) => (
                 position(&a.root_cause.step_id),
@@ -71,7 +79,11 @@ impl TimelineState {
                     explanation: a.explanation.clone(),
                 },
             ),
-            None if !errors.is_empty() => (errors.first().copied(), errors.last().copied(), CauseSource::FirstError),
+            None if !errors.is_empty() => (
+                errors.first().copied(),
+                errors.last().copied(),
+                CauseSource::FirstError,
+            ),
             None => (None, None, CauseSource::None),
         };
         let path = cause_path(&trace, root_cause, symptom);
@@ -103,6 +115,8 @@ impl TimelineState {
         let steps = &self.trace.steps;
         let mut rows: Vec<VisibleRow> = Vec::with_capacity(self.tree.len());
         let mut hidden_below: Option<usize> = None;
+        // Inside a run of identical calls whose head the user unfolded.
+        let mut unfolded_run = false;
         for row in &self.tree {
             if let Some(depth) = hidden_below {
                 if row.depth > depth {
@@ -122,11 +136,19 @@ impl TimelineState {
                     && head.kind == step.kind
                     && head.name == step.name
                     && head.input == step.input
-                    && matches!(step.kind, StepKind::ToolCall | StepKind::LlmCall | StepKind::Retry);
-                if same_call && !self.unfolded.contains(&last.pos) {
+                    && matches!(
+                        step.kind,
+                        StepKind::ToolCall | StepKind::LlmCall | StepKind::Retry
+                    );
+                if same_call && !unfolded_run {
                     last.folded += 1;
                     continue;
                 }
+                if !same_call {
+                    unfolded_run = self.unfolded.contains(&row.pos);
+                }
+            } else {
+                unfolded_run = self.unfolded.contains(&row.pos);
             }
             rows.push(VisibleRow {
                 pos: row.pos,
@@ -146,9 +168,15 @@ impl TimelineState {
 
     /// Positions folded into the row at `index` (the head and its retries).
     fn folded_positions(&self, index: usize) -> Vec<usize> {
-        let Some(row) = self.rows.get(index) else { return Vec::new() };
+        let Some(row) = self.rows.get(index) else {
+            return Vec::new();
+        };
         let start = self.tree.iter().position(|t| t.pos == row.pos).unwrap_or(0);
-        self.tree[start..].iter().take(row.folded).map(|t| t.pos).collect()
+        self.tree[start..]
+            .iter()
+            .take(row.folded)
+            .map(|t| t.pos)
+            .collect()
     }
 
     pub fn move_by(&mut self, delta: isize) {
@@ -169,7 +197,9 @@ impl TimelineState {
 
     /// Collapses or expands the selected subtree, or unfolds / refolds retries.
     pub fn toggle(&mut self) {
-        let Some(row) = self.rows.get(self.selected).copied() else { return };
+        let Some(row) = self.rows.get(self.selected).copied() else {
+            return;
+        };
         if row.folded > 1 || self.unfolded.contains(&row.pos) {
             if !self.unfolded.remove(&row.pos) {
                 self.unfolded.insert(row.pos);
@@ -204,7 +234,9 @@ impl TimelineState {
         let folded_here = self.folded_positions(self.selected);
         let candidates = self.failure_positions();
         let target = if forward {
-            candidates.into_iter().find(|&p| rank(p) > here && !folded_here.contains(&p))
+            candidates.into_iter().find(|&p| {
+                rank(p) > here && (!folded_here.contains(&p) || Some(p) == self.root_cause)
+            })
         } else {
             candidates.into_iter().rev().find(|&p| rank(p) < here)
         };
@@ -224,7 +256,9 @@ impl TimelineState {
         }
         self.rebuild_rows();
         if !self.rows.iter().any(|r| r.pos == pos) {
-            if let Some(head) = (0..self.rows.len()).find(|&i| self.folded_positions(i).contains(&pos)) {
+            if let Some(head) =
+                (0..self.rows.len()).find(|&i| self.folded_positions(i).contains(&pos))
+            {
                 self.unfolded.insert(self.rows[head].pos);
                 self.rebuild_rows();
             }
@@ -256,13 +290,17 @@ impl TimelineState {
 /// Steps executed strictly between the root cause and the symptom that are
 /// not containers: the chain the failure travelled along.
 fn cause_path(trace: &Trace, root: Option<usize>, symptom: Option<usize>) -> HashSet<usize> {
-    let (Some(root), Some(symptom)) = (root, symptom) else { return HashSet::new() };
+    let (Some(root), Some(symptom)) = (root, symptom) else {
+        return HashSet::new();
+    };
     let (from, to) = (trace.steps[root].index, trace.steps[symptom].index);
     trace
         .steps
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.index > from && s.index < to && !matches!(s.kind, StepKind::Agent | StepKind::Chain))
+        .filter(|(_, s)| {
+            s.index > from && s.index < to && !matches!(s.kind, StepKind::Agent | StepKind::Chain)
+        })
         .map(|(i, _)| i)
         .collect()
 }
@@ -280,7 +318,9 @@ fn title(state: &TimelineState) -> String {
     let t = &state.trace;
     let summary = t.summary();
     let cause = match &state.cause_source {
-        CauseSource::Attribution { engine, category, .. } => format!(" · cause: {category} ({engine})"),
+        CauseSource::Attribution {
+            engine, category, ..
+        } => format!(" · cause: {category} ({engine})"),
         CauseSource::FirstError => " · cause: first error".into(),
         CauseSource::None => String::new(),
     };
@@ -297,7 +337,11 @@ fn title(state: &TimelineState) -> String {
 pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, buf: &mut Buffer) {
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if focused { theme.border_focused } else { theme.border })
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
         .title(Span::styled(title(state), theme.header));
     let inner = block.inner(area);
     block.render(area, buf);
@@ -308,9 +352,24 @@ pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, b
     let trace_ms = trace.duration_ms().unwrap_or(1);
     let width = inner.width as usize;
     // Columns: marker(2) kind(8) name(flex) duration(9) tokens(7) status(6) bar(rest)
-    let bar_width = if width >= 100 { 24 } else if width >= 80 { 14 } else { 0 };
-    let name_width = width.saturating_sub(2 + 8 + 9 + 7 + 7 + bar_width + usize::from(bar_width > 0)).max(8);
-    for (line_no, (i, row)) in state.rows.iter().enumerate().skip(state.scroll_top).take(inner.height as usize).enumerate() {
+    let bar_width = if width >= 100 {
+        24
+    } else if width >= 80 {
+        14
+    } else {
+        0
+    };
+    let name_width = width
+        .saturating_sub(2 + 8 + 9 + 7 + 7 + bar_width + usize::from(bar_width > 0))
+        .max(8);
+    for (line_no, (i, row)) in state
+        .rows
+        .iter()
+        .enumerate()
+        .skip(state.scroll_top)
+        .take(inner.height as usize)
+        .enumerate()
+    {
         let step = &trace.steps[row.pos];
         let (marker, marker_style) = if Some(row.pos) == state.root_cause {
             ("◆ ", theme.root_cause)
@@ -330,9 +389,23 @@ pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, b
         } else {
             ""
         };
-        let count = if row.folded > 1 { format!(" ×{}", row.folded) } else { String::new() };
-        let name = truncate(&format!("{}{fold}{}{count}", "  ".repeat(row.depth.min(10)), step.name), name_width);
-        let tokens = step.tokens.map(|t| thousands(t.total())).unwrap_or_default();
+        let count = if row.folded > 1 {
+            format!(" ×{}", row.folded)
+        } else {
+            String::new()
+        };
+        let name = truncate(
+            &format!(
+                "{}{fold}{}{count}",
+                "  ".repeat(row.depth.min(10)),
+                step.name
+            ),
+            name_width,
+        );
+        let tokens = step
+            .tokens
+            .map(|t| thousands(t.total()))
+            .unwrap_or_default();
         let status = if step.is_error() { "ERROR" } else { "ok" };
         let name_style = if Some(row.pos) == state.root_cause {
             theme.root_cause
@@ -345,13 +418,33 @@ pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, b
             Span::styled(marker, marker_style),
             Span::styled(format!("{:<8}", step.kind.tag()), theme.muted),
             Span::styled(format!("{name:<name_width$}"), name_style),
-            Span::styled(format!("{:>9}", duration_text(step.duration_ms())), theme.text),
+            Span::styled(
+                format!("{:>9}", duration_text(step.duration_ms())),
+                theme.text,
+            ),
             Span::styled(format!("{tokens:>7}"), theme.muted),
-            Span::styled(format!(" {status:<6}"), if step.is_error() { theme.error } else { theme.success }),
+            Span::styled(
+                format!(" {status:<6}"),
+                if step.is_error() {
+                    theme.error
+                } else {
+                    theme.success
+                },
+            ),
         ];
         if bar_width > 0 {
-            let span = bar_span(trace.started_at, trace_ms, step.started_at, step.ended_at, bar_width);
-            let style = if step.is_error() { theme.error } else { bar_style(step.kind, theme) };
+            let span = bar_span(
+                trace.started_at,
+                trace_ms,
+                step.started_at,
+                step.ended_at,
+                bar_width,
+            );
+            let style = if step.is_error() {
+                theme.error
+            } else {
+                bar_style(step.kind, theme)
+            };
             spans.push(Span::raw(" "));
             spans.push(Span::styled(bar_text(span, bar_width), style));
         }

@@ -121,7 +121,9 @@ impl TraceListState {
         }
         let window_end = self.offset + self.rows.len();
         // While a page is on its way the selection stays inside the window.
-        self.selected = target.min(self.last_index()).clamp(self.offset, window_end - 1);
+        self.selected = target
+            .min(self.last_index())
+            .clamp(self.offset, window_end - 1);
         self.keep_visible();
         if self.pending_page.is_some() || self.sort != SortKey::Time {
             return Vec::new();
@@ -164,7 +166,13 @@ impl TraceListState {
     }
 
     /// Takes a loaded page into the window.
-    pub fn apply_page(&mut self, request: RequestId, anchor: Anchor, mut rows: Vec<(Cursor, TraceSummary)>, exhausted: bool) {
+    pub fn apply_page(
+        &mut self,
+        request: RequestId,
+        anchor: Anchor,
+        mut rows: Vec<(Cursor, TraceSummary)>,
+        exhausted: bool,
+    ) {
         if self.pending_page != Some(request) {
             return;
         }
@@ -227,7 +235,12 @@ impl TraceListState {
     }
 
     /// Takes a count; returns the tail load if `G` was waiting for it.
-    pub fn apply_count(&mut self, request: RequestId, count: u64, next_id: &mut dyn FnMut() -> RequestId) -> Vec<Effect> {
+    pub fn apply_count(
+        &mut self,
+        request: RequestId,
+        count: u64,
+        next_id: &mut dyn FnMut() -> RequestId,
+    ) -> Vec<Effect> {
         if self.pending_count != Some(request) {
             return Vec::new();
         }
@@ -288,24 +301,14 @@ fn outcome_cell(outcome: OutcomeLabel, theme: &Theme) -> Span<'static> {
 pub fn render(state: &TraceListState, theme: &Theme, focused: bool, area: Rect, buf: &mut Buffer) {
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if focused { theme.border_focused } else { theme.border })
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
         .title(Span::styled(title(state), theme.header));
     let inner_height = area.height.saturating_sub(3) as usize;
-    let wide = area.width >= 130;
-    let medium = area.width >= 100;
-    let id_width: u16 = if wide { 26 } else { 18 };
-    let mut header = vec!["OUTCOME", "ID", "AGENT"];
-    let mut widths = vec![Constraint::Length(7), Constraint::Length(id_width), Constraint::Length(10)];
-    if wide {
-        header.extend(["HARNESS", "TASK"]);
-        widths.extend([Constraint::Length(10), Constraint::Length(14)]);
-    }
-    header.extend(["STEPS", "DURATION", "FIRST FAILING STEP"]);
-    widths.extend([Constraint::Length(5), Constraint::Length(9), Constraint::Min(14)]);
-    if medium {
-        header.push("STARTED");
-        widths.push(Constraint::Length(14));
-    }
+    let columns = Columns::for_width(area.width);
     let first_visible = state.scroll_top.max(state.offset);
     let rows = state
         .rows
@@ -314,48 +317,126 @@ pub fn render(state: &TraceListState, theme: &Theme, focused: bool, area: Rect, 
         .skip(first_visible - state.offset)
         .take(inner_height)
         .map(|(i, (_, s))| {
-            let absolute = state.offset + i;
-            let mut cells = vec![
-                Cell::from(outcome_cell(s.outcome, theme)),
-                Cell::from(truncate(&s.id, id_width as usize)),
-                Cell::from(truncate(&s.agent, 10)),
-            ];
-            if wide {
-                let harness = s.harness_version.as_deref().map(short_hash).unwrap_or("-");
-                cells.push(Cell::from(harness.to_owned()));
-                cells.push(Cell::from(truncate(s.task_id.as_deref().unwrap_or("-"), 14)));
-            }
-            let first_error = s
-                .first_error
-                .as_ref()
-                .map(|e| format!("#{} {} ({})", e.index, e.name, e.error_type))
-                .unwrap_or_default();
-            cells.push(Cell::from(format!("{:>5}", s.steps)));
-            cells.push(Cell::from(format!("{:>9}", duration_text(s.duration_ms))));
-            cells.push(Cell::from(Span::styled(first_error, theme.error)));
-            if medium {
-                cells.push(Cell::from(s.started_at.format("%m-%d %H:%M:%S").to_string()));
-            }
-            let style = if absolute == state.selected {
+            let style = if state.offset + i == state.selected {
                 theme.selection
             } else if s.outcome == OutcomeLabel::Failure {
                 theme.text
             } else {
                 theme.muted
             };
-            Row::new(cells).style(style)
+            Row::new(columns.cells(s, theme)).style(style)
         });
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.header))
+    let table = Table::new(rows, columns.widths())
+        .header(Row::new(columns.header()).style(theme.header))
         .block(block)
         .column_spacing(1);
     Widget::render(table, area, buf);
     if state.rows.is_empty() {
-        let message = if state.pending_page.is_some() { "loading…" } else { "no traces match the filter (c clears it)" };
+        let message = if state.pending_page.is_some() {
+            "loading…"
+        } else {
+            "no traces match the filter (c clears it)"
+        };
         let y = area.y + 2;
         if y < area.bottom().saturating_sub(1) {
-            buf.set_line(area.x + 2, y, &Line::styled(message, theme.muted), area.width.saturating_sub(4));
+            buf.set_line(
+                area.x + 2,
+                y,
+                &Line::styled(message, theme.muted),
+                area.width.saturating_sub(4),
+            );
         }
+    }
+}
+
+/// Which columns fit: narrow terminals keep outcome, id, steps and the
+/// first failing step; wider ones add agent and duration, then harness,
+/// task and start time.
+struct Columns {
+    id_width: u16,
+    medium: bool,
+    wide: bool,
+}
+
+impl Columns {
+    fn for_width(width: u16) -> Self {
+        Columns {
+            id_width: if width >= 130 { 26 } else { 24 },
+            medium: width >= 80,
+            wide: width >= 130,
+        }
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        let mut h = vec!["OUTCOME", "ID"];
+        if self.medium {
+            h.push("AGENT");
+        }
+        if self.wide {
+            h.extend(["HARNESS", "TASK"]);
+        }
+        h.push("STEPS");
+        if self.medium {
+            h.push("DURATION");
+        }
+        h.push("FIRST FAILING STEP");
+        if self.wide {
+            h.push("STARTED");
+        }
+        h
+    }
+
+    fn widths(&self) -> Vec<Constraint> {
+        let mut w = vec![Constraint::Length(7), Constraint::Length(self.id_width)];
+        if self.medium {
+            w.push(Constraint::Length(9));
+        }
+        if self.wide {
+            w.extend([Constraint::Length(8), Constraint::Length(13)]);
+        }
+        w.push(Constraint::Length(5));
+        if self.medium {
+            w.push(Constraint::Length(9));
+        }
+        w.push(Constraint::Min(12));
+        if self.wide {
+            w.push(Constraint::Length(14));
+        }
+        w
+    }
+
+    fn cells(&self, s: &TraceSummary, theme: &Theme) -> Vec<Cell<'static>> {
+        let mut cells = vec![
+            Cell::from(outcome_cell(s.outcome, theme)),
+            Cell::from(truncate(&s.id, self.id_width as usize)),
+        ];
+        if self.medium {
+            cells.push(Cell::from(truncate(&s.agent, 9)));
+        }
+        if self.wide {
+            let harness = s.harness_version.as_deref().map(short_hash).unwrap_or("-");
+            cells.push(Cell::from(harness.to_owned()));
+            cells.push(Cell::from(truncate(
+                s.task_id.as_deref().unwrap_or("-"),
+                13,
+            )));
+        }
+        cells.push(Cell::from(format!("{:>5}", s.steps)));
+        if self.medium {
+            cells.push(Cell::from(format!("{:>9}", duration_text(s.duration_ms))));
+        }
+        let first_error = s
+            .first_error
+            .as_ref()
+            .map(|e| format!("#{} {} ({})", e.index, e.name, e.error_type))
+            .unwrap_or_default();
+        cells.push(Cell::from(Span::styled(first_error, theme.error)));
+        if self.wide {
+            cells.push(Cell::from(
+                s.started_at.format("%m-%d %H:%M:%S").to_string(),
+            ));
+        }
+        cells
     }
 }
 

@@ -47,7 +47,11 @@ fn syntaxes() -> &'static SyntaxSet {
 pub fn highlight_json(text: &str, max_lines: usize) -> Vec<StyledLine> {
     let set = syntaxes();
     let Some(syntax) = set.find_syntax_by_extension("json") else {
-        return text.lines().take(max_lines).map(|l| StyledLine::plain(Token::Plain, l)).collect();
+        return text
+            .lines()
+            .take(max_lines)
+            .map(|l| StyledLine::plain(Token::Plain, l))
+            .collect();
     };
     let mut state = ParseState::new(syntax);
     let mut stack = ScopeStack::new();
@@ -106,12 +110,21 @@ mod tests {
 
     #[test]
     fn keys_strings_numbers_and_literals_are_told_apart() {
-        let lines = highlight_json("{\n  \"amount\": 19.99,\n  \"ok\": true,\n  \"id\": \"A-1\"\n}", 100);
+        let lines = highlight_json(
+            "{\n  \"amount\": 19.99,\n  \"ok\": true,\n  \"id\": \"A-1\"\n}",
+            100,
+        );
         let tokens: Vec<Token> = lines[1].segments.iter().map(|(t, _)| *t).collect();
         assert!(tokens.contains(&Token::Key), "{:?}", lines[1]);
         assert!(tokens.contains(&Token::Num), "{:?}", lines[1]);
-        assert!(lines[2].segments.iter().any(|(t, s)| *t == Token::Literal && s == "true"));
-        assert!(lines[3].segments.iter().any(|(t, s)| *t == Token::Str && s.contains("A-1")));
+        assert!(lines[2]
+            .segments
+            .iter()
+            .any(|(t, s)| *t == Token::Literal && s == "true"));
+        assert!(lines[3]
+            .segments
+            .iter()
+            .any(|(t, s)| *t == Token::Str && s.contains("A-1")));
         assert_eq!(lines[1].text(), "  \"amount\": 19.99,");
     }
 }

@@ -26,14 +26,19 @@ impl TextInput {
     }
 
     fn byte_at(&self, chars: usize) -> usize {
-        self.value.char_indices().nth(chars).map_or(self.value.len(), |(b, _)| b)
+        self.value
+            .char_indices()
+            .nth(chars)
+            .map_or(self.value.len(), |(b, _)| b)
     }
 
     pub fn handle(&mut self, key: &KeyEvent) -> InputOutcome {
         match key.code {
             KeyCode::Enter => return InputOutcome::Submitted(self.value.clone()),
             KeyCode::Esc => return InputOutcome::Cancelled,
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => return InputOutcome::Cancelled,
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                return InputOutcome::Cancelled
+            }
             KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
                 self.value.clear();
                 self.cursor = 0;
@@ -82,7 +87,10 @@ mod tests {
         assert_eq!(input.value, "outcome");
         press(&mut input, KeyCode::End);
         press(&mut input, KeyCode::Backspace);
-        assert_eq!(press(&mut input, KeyCode::Enter), InputOutcome::Submitted("outcom".into()));
+        assert_eq!(
+            press(&mut input, KeyCode::Enter),
+            InputOutcome::Submitted("outcom".into())
+        );
         assert_eq!(press(&mut input, KeyCode::Esc), InputOutcome::Cancelled);
     }
 }

@@ -17,9 +17,11 @@ pub fn bar_span(
     let start = start?;
     let end = end.unwrap_or(start);
     let total = trace_ms.max(1) as f64;
-    let from = ((start - trace_start).num_milliseconds().max(0) as f64 / total * width as f64) as usize;
+    let from =
+        ((start - trace_start).num_milliseconds().max(0) as f64 / total * width as f64) as usize;
     let from = from.min(width - 1);
-    let len = (((end - start).num_milliseconds().max(0) as f64 / total) * width as f64).round() as usize;
+    let len =
+        (((end - start).num_milliseconds().max(0) as f64 / total) * width as f64).round() as usize;
     Some((from, len.clamp(1, width - from)))
 }
 
