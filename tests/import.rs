@@ -313,3 +313,18 @@ fn kinds_are_snake_case_in_the_native_format() {
     assert_eq!(v["steps"][2]["kind"], json!("tool_call"));
     assert_eq!(StepKind::FinalAnswer.tag(), "FINAL");
 }
+
+#[test]
+fn long_traces_round_trip_across_step_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = trace("long", "support", OutcomeLabel::Success, 0);
+    for i in 3..200u32 {
+        let mut s = common::step("long", i, Some(0), StepKind::ToolCall, "lookup_order");
+        s.input = json!({ "n": i });
+        t.steps.push(s);
+    }
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    store.insert_traces(std::slice::from_ref(&t)).unwrap();
+    assert_eq!(store.trace("long").unwrap(), t);
+    assert!(store.check_consistency().unwrap().is_empty());
+}

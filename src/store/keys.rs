@@ -6,7 +6,7 @@
 //! | `M`    | `M<name>`                            | meta (schema)    |
 //! | `S`    | `S<trace id>`                        | TraceSummary     |
 //! | `H`    | `H<trace id>`                        | trace header     |
-//! | `P`    | `P<trace id>\0<index u32 BE>`        | Step             |
+//! | `P`    | `P<trace id>\0<chunk u32 BE>`        | up to 64 Steps   |
 //! | `I`    | `I<field>\0<value>\0<time 8B><id>`   | empty            |
 //! | `C`    | `C<counter name>`                    | u64 BE           |
 //! | `A`    | `A<trace id>\0<engine>`              | Attribution      |
@@ -38,9 +38,13 @@ pub fn header(trace_id: &str) -> Vec<u8> {
     prefixed(HEADER, &[trace_id.as_bytes()])
 }
 
-pub fn step(trace_id: &str, index: u32) -> Vec<u8> {
+/// Steps are stored in chunks of this many, in execution order: one key
+/// per step costs sled more than the steps themselves.
+pub const STEPS_PER_CHUNK: usize = 64;
+
+pub fn step_chunk(trace_id: &str, chunk: u32) -> Vec<u8> {
     let mut key = steps_prefix(trace_id);
-    key.extend_from_slice(&index.to_be_bytes());
+    key.extend_from_slice(&chunk.to_be_bytes());
     key
 }
 

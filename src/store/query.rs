@@ -257,10 +257,8 @@ impl Store {
             return Ok(true);
         };
         let needle = needle.to_lowercase();
-        for entry in self.tree.scan_prefix(keys::steps_prefix(trace_id)) {
-            let (key, bytes) = entry?;
-            let step: Step = codec::decode(&key, &bytes)?;
-            if step_mentions(&step, &needle) {
+        for chunk in self.step_chunks(trace_id) {
+            if chunk?.iter().any(|step| step_mentions(step, &needle)) {
                 return Ok(true);
             }
         }

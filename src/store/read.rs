@@ -28,13 +28,24 @@ impl Store {
     }
 
     pub fn steps(&self, trace_id: &str) -> Result<Vec<Step>> {
+        let mut steps = Vec::new();
+        for chunk in self.step_chunks(trace_id) {
+            steps.extend(chunk?);
+        }
+        Ok(steps)
+    }
+
+    /// A trace's steps chunk by chunk, in execution order.
+    pub(super) fn step_chunks(
+        &self,
+        trace_id: &str,
+    ) -> impl Iterator<Item = Result<Vec<Step>>> + '_ {
         self.tree
             .scan_prefix(keys::steps_prefix(trace_id))
             .map(|entry| {
                 let (key, bytes) = entry?;
                 codec::decode(&key, &bytes)
             })
-            .collect()
     }
 
     /// Every stored attribution of a trace, one per engine.

@@ -99,10 +99,10 @@ impl Store {
             if !self.tree.contains_key(keys::header(&summary.id))? {
                 problems.push(format!("trace {}: summary without header", summary.id));
             }
-            let stored = self
-                .tree
-                .scan_prefix(keys::steps_prefix(&summary.id))
-                .count() as u64;
+            let mut stored = 0u64;
+            for chunk in self.step_chunks(&summary.id) {
+                stored += chunk?.len() as u64;
+            }
             if stored != summary.steps as u64 {
                 problems.push(format!(
                     "trace {}: {stored} steps stored, summary says {}",

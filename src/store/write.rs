@@ -99,8 +99,8 @@ impl Store {
             }
             deltas.add("traces".into(), 1);
             deltas.add("steps".into(), trace.steps.len() as i64);
-            for step in &trace.steps {
-                batch.insert(keys::step(&trace.id, step.index), codec::encode(step));
+            for (n, chunk) in trace.steps.chunks(keys::STEPS_PER_CHUNK).enumerate() {
+                batch.insert(keys::step_chunk(&trace.id, n as u32), codec::encode(&chunk));
             }
             let header = Trace {
                 steps: Vec::new(),

@@ -91,7 +91,10 @@ fn token_of(stack: &ScopeStack) -> Token {
     let mut token = Token::Plain;
     for scope in stack.as_slice() {
         let name = scope.build_string();
-        if name.starts_with("meta.mapping.key") || name.contains("property-name") {
+        if name.starts_with("meta.mapping.key")
+            || name.contains("dictionary.key")
+            || name.contains("property-name")
+        {
             token = Token::Key;
         } else if name.starts_with("string") && token != Token::Key {
             token = Token::Str;
