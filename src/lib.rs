@@ -4,10 +4,14 @@
 //! `analyze`, `harness` ← `cli`, `tui`.
 
 pub mod cli;
+pub mod analyze;
 pub mod harness;
 pub mod identity;
 pub mod ingest;
 pub mod model;
+pub mod llm;
 pub mod sample;
+pub mod settings;
 pub mod store;
+pub mod triage;
 pub mod tui;

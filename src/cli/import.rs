@@ -21,6 +21,9 @@ pub struct ImportArgs {
     /// Traces per atomic write batch
     #[arg(long, default_value_t = 256)]
     pub batch_size: usize,
+    /// Outcome labels to apply after import: CSV `trace_id,outcome[,score]` or JSONL
+    #[arg(long, value_name = "FILE")]
+    pub labels: Vec<PathBuf>,
     /// Print the summary as JSON
     #[arg(long)]
     pub json: bool,
@@ -92,10 +95,22 @@ pub fn run(store_dir: &Path, args: ImportArgs) -> anyhow::Result<ExitCode> {
         batch_size: args.batch_size.max(1),
     };
     let report = import_paths(&store, &args.paths, &options, &Progress::new())?;
+    let harnesses = register_harnesses(&store, &args.paths)?;
+    let labelled = apply_labels(&store, &args.labels)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+        let mut json = report_json(&report);
+        json["harness_versions"] = serde_json::json!(harnesses);
+        json["labelled"] = serde_json::json!(labelled.applied);
+        json["labels_unknown_trace"] = serde_json::json!(labelled.unknown);
+        println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         print_report(&report);
+        for h in &harnesses {
+            println!("harness {h}");
+        }
+        if !args.labels.is_empty() {
+            println!("labelled {} traces; {} labels name traces not in the store", labelled.applied, labelled.unknown.len());
+        }
     }
     Ok(if report.rejected > 0 {
         ExitCode::from(super::EXIT_REJECTED)
@@ -139,4 +154,41 @@ fn report_json(report: &ImportReport) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "skipped": report.skipped.iter().map(|(f, k)| serde_json::json!({"file": f, "kind": k})).collect::<Vec<_>>(),
     })
+}
+
+/// Stores the harness files found beside the traces as versions, so that
+/// attribution can check each trace against the harness it ran under.
+fn register_harnesses(store: &crate::store::Store, paths: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (path, harness) in crate::harness::find_harness_files(paths) {
+        let version = crate::harness::imported_version(&path, harness, chrono::Utc::now());
+        let new = store.put_harness_version(&version)?;
+        out.push(format!("{} {} from {}{}", version.id, version.agent, path.display(), if new { "" } else { " (already stored)" }));
+    }
+    Ok(out)
+}
+
+#[derive(Default)]
+struct Labelled {
+    applied: usize,
+    unknown: Vec<String>,
+}
+
+fn apply_labels(store: &crate::store::Store, files: &[PathBuf]) -> anyhow::Result<Labelled> {
+    let mut labelled = Labelled::default();
+    for file in files {
+        for row in crate::ingest::labels::read_outcomes(file).map_err(anyhow::Error::msg)? {
+            let provenance = crate::model::LabelProvenance {
+                by: format!("import:{}", file.display()),
+                at: Some(chrono::Utc::now()),
+                note: None,
+            };
+            match store.set_outcome(&row.trace_id, row.outcome, row.score, provenance) {
+                Ok(()) => labelled.applied += 1,
+                Err(crate::store::StoreError::UnknownTrace(id)) => labelled.unknown.push(id),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(labelled)
 }

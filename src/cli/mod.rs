@@ -1,8 +1,13 @@
 //! The command line: one file per subcommand, each turning arguments into a
 //! library call and printing a table or `--json`.
 
+mod assertions;
+mod attribute;
+mod clusters;
+mod harness;
 mod import;
 mod label;
+mod llm_args;
 mod sample;
 mod show;
 mod stats;
@@ -43,6 +48,14 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Set a trace's outcome label
     Label(label::LabelArgs),
+    /// Find the root cause of failed traces (rules or LLM engine); --evaluate scores it
+    Attribute(attribute::AttributeArgs),
+    /// Group attributed failures by cause: systematic problems vs noise
+    Clusters(clusters::ClustersArgs),
+    /// How often each harness assertion is violated, over all traces
+    Assertions(assertions::AssertionsArgs),
+    /// Harness versions: add, list, show
+    Harness(harness::HarnessArgs),
     /// Open the interactive workbench (optionally on one trace)
     Open(OpenArgs),
     /// Generate sample traces, harnesses, task sets and ground-truth labels
@@ -68,6 +81,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Stats(args)) => stats::run(&store_dir, args),
         Some(Command::Label(args)) => label::run(&store_dir, args),
         Some(Command::Sample(args)) => sample::run(args),
+        Some(Command::Attribute(args)) => attribute::run(&store_dir, args),
+        Some(Command::Clusters(args)) => clusters::run(&store_dir, args),
+        Some(Command::Assertions(args)) => assertions::run(&store_dir, args),
+        Some(Command::Harness(args)) => harness::run(&store_dir, args),
         Some(Command::Open(args)) => {
             crate::tui::run(&store_dir, cli.theme.as_deref(), args.trace_id)
         }

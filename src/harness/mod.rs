@@ -57,6 +57,47 @@ fn locate_toml_error(file: &str, text: &str, err: &toml::de::Error) -> String {
     format!("{file}:{line}:{column}")
 }
 
+/// Harness files under `paths`: `*.toml` files that parse as harnesses
+/// (directories are searched recursively). Other TOML files are skipped.
+pub fn find_harness_files(paths: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, Harness)> {
+    let mut found = Vec::new();
+    for path in paths {
+        collect(path, &mut found);
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+fn collect(path: &Path, found: &mut Vec<(std::path::PathBuf, Harness)>) {
+    if path.is_dir() {
+        let Ok(entries) = std::fs::read_dir(path) else { return };
+        for entry in entries.flatten() {
+            collect(&entry.path(), found);
+        }
+    } else if path.extension().is_some_and(|e| e == "toml") {
+        if let Ok(harness) = load_harness(path) {
+            found.push((path.to_path_buf(), harness));
+        }
+    }
+}
+
+/// A version record for a harness file found on disk.
+pub fn imported_version(path: &Path, harness: Harness, at: chrono::DateTime<chrono::Utc>) -> crate::model::HarnessVersion {
+    crate::model::HarnessVersion {
+        id: version_id(&harness),
+        agent: harness.agent.clone(),
+        parent: None,
+        author: crate::identity::current_user(),
+        message: format!("imported from {}", path.display()),
+        created_at: at,
+        status: crate::model::VersionStatus::Deployed,
+        evidence_traces: Vec::new(),
+        evidence_cluster: None,
+        eval_runs: Vec::new(),
+        harness,
+    }
+}
+
 /// The content address of a harness: `sha256:` + hex of its normalised JSON
 /// form, so formatting and comments do not change the version.
 pub fn version_id(harness: &Harness) -> String {

@@ -5,6 +5,7 @@
 pub mod detect;
 pub mod import;
 pub mod input;
+pub mod labels;
 pub mod location;
 pub mod native;
 

@@ -11,6 +11,7 @@
 //! | `C`    | `C<counter name>`                    | u64 BE           |
 //! | `A`    | `A<trace id>\0<engine>`              | Attribution      |
 //! | `L`    | `L<trace id>`                        | HumanLabel       |
+//! | `V`    | `V<harness version id>`              | HarnessVersion   |
 //!
 //! Index entries sort by time within one value, so a filtered list reads
 //! in time order straight off the index.
@@ -25,6 +26,7 @@ pub const INDEX: u8 = b'I';
 pub const COUNTER: u8 = b'C';
 pub const ATTRIBUTION: u8 = b'A';
 pub const HUMAN_LABEL: u8 = b'L';
+pub const HARNESS_VERSION: u8 = b'V';
 
 pub fn meta(name: &str) -> Vec<u8> {
     prefixed(META, &[name.as_bytes()])
@@ -85,6 +87,10 @@ pub fn attributions_prefix(trace_id: &str) -> Vec<u8> {
     let mut key = prefixed(ATTRIBUTION, &[trace_id.as_bytes()]);
     key.push(0);
     key
+}
+
+pub fn harness_version(id: &str) -> Vec<u8> {
+    prefixed(HARNESS_VERSION, &[id.as_bytes()])
 }
 
 pub fn human_label(trace_id: &str) -> Vec<u8> {

@@ -5,6 +5,7 @@
 mod codec;
 pub mod filter_syntax;
 mod keys;
+mod harnesses;
 mod migrate;
 pub mod query;
 mod read;

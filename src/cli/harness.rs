@@ -1,0 +1,69 @@
+//! `tackroom harness add|list|show`: content-addressed harness versions.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::harness::{imported_version, load_harness};
+
+#[derive(Debug, clap::Args)]
+pub struct HarnessArgs {
+    #[command(subcommand)]
+    pub command: HarnessCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HarnessCommand {
+    /// Store a harness file as a version (a no-op if that version exists)
+    Add { file: PathBuf },
+    /// Stored versions, oldest first
+    List {
+        #[arg(long)]
+        agent: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One version as TOML (or JSON)
+    Show {
+        version: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(store_dir: &Path, args: HarnessArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(store_dir)?;
+    match args.command {
+        HarnessCommand::Add { file } => {
+            let harness = load_harness(&file)?;
+            let version = imported_version(&file, harness, chrono::Utc::now());
+            let new = store.put_harness_version(&version)?;
+            println!("{} {} ({})", if new { "added" } else { "already stored:" }, version.id, version.agent);
+        }
+        HarnessCommand::List { agent, json } => {
+            let versions: Vec<_> = store
+                .harness_versions()?
+                .into_iter()
+                .filter(|v| agent.as_ref().is_none_or(|a| *a == v.agent))
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&versions)?);
+            } else {
+                for v in versions {
+                    println!("{}  {:<10} {:?}  {}  {}  {}", v.id, v.agent, v.status, v.created_at.format("%Y-%m-%d %H:%M"), v.author, v.message);
+                }
+            }
+        }
+        HarnessCommand::Show { version, json } => {
+            let Some(v) = store.harness_version(&version)? else {
+                eprintln!("tackroom: no harness version {version:?} in the store");
+                return Ok(ExitCode::from(super::EXIT_NOT_FOUND));
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                print!("{}", toml::to_string_pretty(&v.harness)?);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
