@@ -3,13 +3,13 @@
 //! Layers, arrows pointing down only: `model` ← `store`, `ingest`,
 //! `analyze`, `harness` ← `cli`, `tui`.
 
-pub mod cli;
 pub mod analyze;
+pub mod cli;
 pub mod harness;
 pub mod identity;
 pub mod ingest;
-pub mod model;
 pub mod llm;
+pub mod model;
 pub mod sample;
 pub mod settings;
 pub mod store;

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 pub fn config_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("dev", "tackroom", "tackroom").map(|d| d.config_dir().to_path_buf())
+    directories::ProjectDirs::from("dev", "tackroom", "tackroom")
+        .map(|d| d.config_dir().to_path_buf())
 }
 
 pub fn config_path() -> Option<PathBuf> {
@@ -27,6 +28,8 @@ pub fn read_config() -> Result<Option<(String, String)>, String> {
 
 /// `file:line: message` for a TOML error.
 pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> String {
-    let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let line = e.span().map_or(1, |s| {
+        text[..s.start.min(text.len())].matches('\n').count() + 1
+    });
     format!("{file}:{line}: {}", e.message())
 }

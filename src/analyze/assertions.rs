@@ -8,8 +8,8 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::trace_facts::{
-    answer_author, call_signature, final_answer, first_error_from, llm_calls, requesting_llm, symptom,
-    text_output, tool_arguments, tool_calls,
+    answer_author, call_signature, final_answer, first_error_from, llm_calls, requesting_llm,
+    symptom, text_output, tool_arguments, tool_calls,
 };
 use crate::model::{Assertion, FailureCategory, Harness, StepKind, Trace};
 
@@ -40,10 +40,15 @@ fn check_one(trace: &Trace, harness: &Harness, assertion: &Assertion) -> Option<
     let found = match assertion {
         Assertion::Precedes { step, required, .. } => precedes(trace, step, required),
         Assertion::ToolArgsMatchSchema { .. } => tool_args_match_schema(trace, harness),
-        Assertion::FinalOutputJson { schema, .. } => final_output_json(trace, schema.as_ref().or(harness_schema(harness))),
-        Assertion::FinalOutputContains { pattern, min, conflicts_with, .. } => {
-            final_output_contains(trace, pattern, *min, !conflicts_with.is_empty())
+        Assertion::FinalOutputJson { schema, .. } => {
+            final_output_json(trace, schema.as_ref().or(harness_schema(harness)))
         }
+        Assertion::FinalOutputContains {
+            pattern,
+            min,
+            conflicts_with,
+            ..
+        } => final_output_contains(trace, pattern, *min, !conflicts_with.is_empty()),
         Assertion::MaxRetries { max, tool, .. } => max_retries(trace, *max, tool.as_deref()),
         Assertion::NoRepeatedCalls { .. } => repeated_call(trace),
         Assertion::RoutesFollowTable { .. } => routes_follow_table(trace, harness),
@@ -68,7 +73,9 @@ fn harness_schema(harness: &Harness) -> Option<&Value> {
 /// Where a violation caused at `call` shows: the first error from there on,
 /// else the trace's symptom.
 fn shows_at(trace: &Trace, call: usize) -> usize {
-    first_error_from(trace, call).or_else(|| symptom(trace)).unwrap_or(call)
+    first_error_from(trace, call)
+        .or_else(|| symptom(trace))
+        .unwrap_or(call)
 }
 
 fn precedes(trace: &Trace, step: &str, required: &str) -> Option<Found> {
@@ -84,7 +91,12 @@ fn precedes(trace: &Trace, step: &str, required: &str) -> Option<Found> {
                 "{step} (step {}) was called without {required} before it",
                 trace.steps[pos].index
             );
-            return Some((FailureCategory::SkippedRequiredStep, cause, shows_at(trace, pos), message));
+            return Some((
+                FailureCategory::SkippedRequiredStep,
+                cause,
+                shows_at(trace, pos),
+                message,
+            ));
         }
     }
     None
@@ -99,17 +111,31 @@ fn tool_args_match_schema(trace: &Trace, harness: &Harness) -> Option<Found> {
     }
     for pos in tool_calls(trace) {
         let step = &trace.steps[pos];
-        let Some(validator) = validators.get(step.name.as_str()) else { continue };
+        let Some(validator) = validators.get(step.name.as_str()) else {
+            continue;
+        };
         let args = tool_arguments(step);
         let first_error = validator.iter_errors(&args).next().map(|e| {
             let at = e.instance_path.to_string();
-            let at = if at.is_empty() { "arguments".to_owned() } else { format!("arguments{at}") };
+            let at = if at.is_empty() {
+                "arguments".to_owned()
+            } else {
+                format!("arguments{at}")
+            };
             format!("{at}: {e}")
         });
         if let Some(problem) = first_error {
             let cause = requesting_llm(trace, pos).unwrap_or(pos);
-            let message = format!("{} (step {}) called with arguments that break its schema: {problem}", step.name, step.index);
-            return Some((FailureCategory::InvalidToolArguments, cause, shows_at(trace, pos), message));
+            let message = format!(
+                "{} (step {}) called with arguments that break its schema: {problem}",
+                step.name, step.index
+            );
+            return Some((
+                FailureCategory::InvalidToolArguments,
+                cause,
+                shows_at(trace, pos),
+                message,
+            ));
         }
     }
     None
@@ -136,10 +162,20 @@ fn final_output_json(trace: &Trace, schema: Option<&Value>) -> Option<Found> {
             format!("the final answer does not match the output schema: {error}")
         }
     };
-    Some((FailureCategory::OutputFormatViolated, author, final_pos, problem))
+    Some((
+        FailureCategory::OutputFormatViolated,
+        author,
+        final_pos,
+        problem,
+    ))
 }
 
-fn final_output_contains(trace: &Trace, pattern: &str, min: usize, conflicting: bool) -> Option<Found> {
+fn final_output_contains(
+    trace: &Trace,
+    pattern: &str,
+    min: usize,
+    conflicting: bool,
+) -> Option<Found> {
     let regex = Regex::new(pattern).ok()?;
     let (final_pos, _, text) = checkable_answer(trace)?;
     let found = regex.find_iter(&text).count();
@@ -151,7 +187,11 @@ fn final_output_contains(trace: &Trace, pattern: &str, min: usize, conflicting: 
         .into_iter()
         .find(|&p| text_output(&trace.steps[p]).is_some_and(|t| regex.find_iter(t).count() < min))
         .unwrap_or(final_pos);
-    let category = if conflicting { FailureCategory::ConflictingRules } else { FailureCategory::InstructionViolated };
+    let category = if conflicting {
+        FailureCategory::ConflictingRules
+    } else {
+        FailureCategory::InstructionViolated
+    };
     let message = format!("the final answer has {found} match(es) of /{pattern}/, {min} required");
     Some((category, cause, final_pos, message))
 }
@@ -170,7 +210,8 @@ fn max_retries(trace: &Trace, max: u32, tool: Option<&str>) -> Option<Found> {
                     continue;
                 }
                 let continues = run.last().is_some_and(|&last| {
-                    trace.steps[last].is_error() && call_signature(&trace.steps[last]) == call_signature(step)
+                    trace.steps[last].is_error()
+                        && call_signature(&trace.steps[last]) == call_signature(step)
                 });
                 if !continues {
                     run.clear();
@@ -193,6 +234,19 @@ fn max_retries(trace: &Trace, max: u32, tool: Option<&str>) -> Option<Found> {
     None
 }
 
+/// A repeated identical call as a violation, for use without a harness.
+pub fn repeated_call_violation(trace: &Trace) -> Option<Violation> {
+    let (category, cause, shows_at, message) = repeated_call(trace)?;
+    Some(Violation {
+        assertion_id: "no-identical-calls".into(),
+        rule: None,
+        category,
+        cause,
+        shows_at,
+        message,
+    })
+}
+
 /// The same call asked for again by the model after it had succeeded.
 fn repeated_call(trace: &Trace) -> Option<Found> {
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -200,13 +254,19 @@ fn repeated_call(trace: &Trace) -> Option<Found> {
         let step = &trace.steps[pos];
         let signature = call_signature(step);
         if let Some(&first) = seen.get(&signature) {
-            let asked_again = requesting_llm(trace, pos).filter(|&llm| trace.steps[llm].index > trace.steps[first].index);
+            let asked_again = requesting_llm(trace, pos)
+                .filter(|&llm| trace.steps[llm].index > trace.steps[first].index);
             if let (Some(cause), false) = (asked_again, trace.steps[first].is_error()) {
                 let message = format!(
                     "{} called again with identical arguments (steps {} and {})",
                     step.name, trace.steps[first].index, step.index
                 );
-                return Some((FailureCategory::Loop, cause, symptom(trace).unwrap_or(pos), message));
+                return Some((
+                    FailureCategory::Loop,
+                    cause,
+                    symptom(trace).unwrap_or(pos),
+                    message,
+                ));
             }
         }
         seen.entry(signature).or_insert(pos);
@@ -222,7 +282,11 @@ fn routes_follow_table(trace: &Trace, harness: &Harness) -> Option<Found> {
         let expected = routing
             .routes
             .iter()
-            .find(|r| r.keywords.iter().any(|k| request.contains(&k.to_lowercase())))
+            .find(|r| {
+                r.keywords
+                    .iter()
+                    .any(|k| request.contains(&k.to_lowercase()))
+            })
             .map_or(routing.default.as_str(), |r| r.to.as_str());
         let chosen = step
             .output
@@ -231,8 +295,14 @@ fn routes_follow_table(trace: &Trace, harness: &Harness) -> Option<Found> {
             .or_else(|| step.output.as_str())
             .unwrap_or_default();
         if !chosen.is_empty() && chosen != expected {
-            let message = format!("request routed to {chosen}; the routing table sends it to {expected}");
-            return Some((FailureCategory::WrongRoute, pos, symptom(trace).unwrap_or(pos), message));
+            let message =
+                format!("request routed to {chosen}; the routing table sends it to {expected}");
+            return Some((
+                FailureCategory::WrongRoute,
+                pos,
+                symptom(trace).unwrap_or(pos),
+                message,
+            ));
         }
     }
     None

@@ -81,11 +81,24 @@ pub fn cluster_failures(failures: &[AttributedFailure<'_>]) -> Vec<Cluster> {
         entry.0 = entry.0.min(f.started_at);
         entry.1 = entry.1.max(f.started_at);
     }
-    let mut groups: BTreeMap<(String, FailureCategory, String, String), Vec<&AttributedFailure>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, FailureCategory, String, String), Vec<&AttributedFailure>> =
+        BTreeMap::new();
     for f in failures {
         let a = f.attribution;
-        let cause = a.rule_ids.first().cloned().unwrap_or_else(|| a.root_cause.name.clone());
-        groups.entry((f.agent.to_owned(), a.category, cause, a.symptom.name.clone())).or_default().push(f);
+        let cause = a
+            .rule_ids
+            .first()
+            .cloned()
+            .unwrap_or_else(|| a.root_cause.name.clone());
+        groups
+            .entry((
+                f.agent.to_owned(),
+                a.category,
+                cause,
+                a.symptom.name.clone(),
+            ))
+            .or_default()
+            .push(f);
     }
     let mut clusters: Vec<Cluster> = groups
         .into_iter()
@@ -95,7 +108,8 @@ pub fn cluster_failures(failures: &[AttributedFailure<'_>]) -> Vec<Cluster> {
             let share_low = wilson_lower(count, total);
             let verdict = if !category.is_harness_problem() {
                 Verdict::Noise
-            } else if count >= MIN_CLUSTER && total >= MIN_AGENT_FAILURES && share_low >= MIN_SHARE {
+            } else if count >= MIN_CLUSTER && total >= MIN_AGENT_FAILURES && share_low >= MIN_SHARE
+            {
                 Verdict::Systematic
             } else {
                 Verdict::TooFewToTell
@@ -105,9 +119,14 @@ pub fn cluster_failures(failures: &[AttributedFailure<'_>]) -> Vec<Cluster> {
             let mut by_harness = BTreeMap::new();
             for m in &members {
                 trend[bucket(m.started_at, from, to)] += 1;
-                *by_harness.entry(m.harness_version.unwrap_or("-").to_owned()).or_default() += 1;
+                *by_harness
+                    .entry(m.harness_version.unwrap_or("-").to_owned())
+                    .or_default() += 1;
             }
-            let trace_ids: Vec<String> = members.iter().map(|m| m.attribution.trace_id.clone()).collect();
+            let trace_ids: Vec<String> = members
+                .iter()
+                .map(|m| m.attribution.trace_id.clone())
+                .collect();
             Cluster {
                 agent,
                 category,
@@ -153,7 +172,12 @@ mod tests {
     use crate::model::StepRef;
 
     fn attribution(trace: &str, category: FailureCategory, cause: &str) -> Attribution {
-        let step = |name: &str| StepRef { step_id: format!("{trace}-{name}"), source_id: None, name: name.into(), index: 1 };
+        let step = |name: &str| StepRef {
+            step_id: format!("{trace}-{name}"),
+            source_id: None,
+            name: name.into(),
+            index: 1,
+        };
         Attribution {
             trace_id: trace.into(),
             root_cause: step(cause),
@@ -183,15 +207,26 @@ mod tests {
     #[test]
     fn many_failures_with_one_cause_are_systematic_and_noise_is_noise() {
         let mut atts: Vec<Attribution> = (0..30)
-            .map(|i| attribution(&format!("t{i}"), FailureCategory::SkippedRequiredStep, "gpt"))
+            .map(|i| {
+                attribution(
+                    &format!("t{i}"),
+                    FailureCategory::SkippedRequiredStep,
+                    "gpt",
+                )
+            })
             .collect();
-        atts.extend((30..36).map(|i| attribution(&format!("t{i}"), FailureCategory::ProviderError, "gpt")));
+        atts.extend(
+            (30..36).map(|i| attribution(&format!("t{i}"), FailureCategory::ProviderError, "gpt")),
+        );
         atts.push(attribution("t99", FailureCategory::Loop, "gpt"));
         let clusters = cluster_failures(&failures(&atts));
         assert_eq!(clusters[0].verdict, Verdict::Systematic);
         assert_eq!(clusters[0].count, 30);
         assert_eq!(clusters[1].verdict, Verdict::Noise);
-        let lone = clusters.iter().find(|c| c.category == FailureCategory::Loop).unwrap();
+        let lone = clusters
+            .iter()
+            .find(|c| c.category == FailureCategory::Loop)
+            .unwrap();
         assert_eq!(lone.verdict, Verdict::TooFewToTell);
         assert_eq!(clusters[0].trend.iter().sum::<usize>(), 30);
     }
@@ -199,7 +234,13 @@ mod tests {
     #[test]
     fn a_small_agent_cannot_be_called_systematic() {
         let atts: Vec<Attribution> = (0..6)
-            .map(|i| attribution(&format!("t{i}"), FailureCategory::InvalidToolArguments, "gpt"))
+            .map(|i| {
+                attribution(
+                    &format!("t{i}"),
+                    FailureCategory::InvalidToolArguments,
+                    "gpt",
+                )
+            })
             .collect();
         let clusters = cluster_failures(&failures(&atts));
         assert_eq!(clusters[0].verdict, Verdict::TooFewToTell);

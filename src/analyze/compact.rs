@@ -91,7 +91,11 @@ fn keep_near_errors(trace: &Trace) -> Vec<bool> {
     let mut keep = vec![false; n];
     for (i, s) in trace.steps.iter().enumerate() {
         if s.is_error() || i < 20 || i + 20 >= n {
-            for k in keep.iter_mut().take((i + 6).min(n)).skip(i.saturating_sub(5)) {
+            for k in keep
+                .iter_mut()
+                .take((i + 6).min(n))
+                .skip(i.saturating_sub(5))
+            {
                 *k = true;
             }
         }
@@ -114,7 +118,11 @@ mod tests {
             model: None,
             input: json!("q".repeat(field)),
             output: json!("r".repeat(field)),
-            status: if i == steps / 2 { StepStatus::Error } else { StepStatus::Ok },
+            status: if i == steps / 2 {
+                StepStatus::Error
+            } else {
+                StepStatus::Ok
+            },
             error: None,
             started_at: None,
             ended_at: None,

@@ -56,7 +56,10 @@ pub fn ratio(k: usize, n: usize) -> f64 {
 }
 
 fn step_matches(truth: &TruthLabel, predicted: &Attribution) -> bool {
-    let by_id = truth.root_cause_step_id.as_ref().is_some_and(|id| *id == predicted.root_cause.step_id);
+    let by_id = truth
+        .root_cause_step_id
+        .as_ref()
+        .is_some_and(|id| *id == predicted.root_cause.step_id);
     let by_source = truth
         .root_cause_source_id
         .as_ref()
@@ -69,19 +72,30 @@ pub fn evaluate(truth: &[TruthLabel], predicted: &HashMap<String, Attribution>) 
     let mut eval = Evaluation::default();
     for label in truth {
         eval.traces += 1;
-        let row = eval.by_category.entry(label.category.as_str().to_owned()).or_default();
+        let row = eval
+            .by_category
+            .entry(label.category.as_str().to_owned())
+            .or_default();
         row.traces += 1;
         if label.category.is_harness_problem() {
             eval.harness.traces += 1;
         }
         let Some(p) = predicted.get(&label.trace_id) else {
             eval.unattributed += 1;
-            *eval.confusion.entry(label.category.as_str().into()).or_default().entry("(none)".into()).or_default() += 1;
+            *eval
+                .confusion
+                .entry(label.category.as_str().into())
+                .or_default()
+                .entry("(none)".into())
+                .or_default() += 1;
             continue;
         };
         let step_ok = step_matches(label, p);
         let category_ok = p.category == label.category;
-        let row = eval.by_category.entry(label.category.as_str().to_owned()).or_default();
+        let row = eval
+            .by_category
+            .entry(label.category.as_str().to_owned())
+            .or_default();
         row.step_correct += step_ok as usize;
         row.category_correct += category_ok as usize;
         eval.step_correct += step_ok as usize;

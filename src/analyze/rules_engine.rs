@@ -10,7 +10,9 @@ use super::assertions::{check_assertions, Violation};
 use super::trace_facts::{
     call_signature, final_answer, is_noise_error, llm_calls, symptom, text_output, tool_calls,
 };
-use crate::model::{Attribution, FailureCategory, Harness, OutcomeLabel, Step, StepKind, StepRef, Trace};
+use crate::model::{
+    Attribution, FailureCategory, Harness, OutcomeLabel, Step, StepKind, StepRef, Trace,
+};
 
 pub const ENGINE: &str = "rules";
 
@@ -18,20 +20,39 @@ pub const ENGINE: &str = "rules";
 const DEFAULT_MAX_RETRIES: usize = 3;
 
 /// Attributes a failed trace; `None` for traces that did not fail.
-pub fn attribute_root_cause(trace: &Trace, harness: Option<&Harness>, now: DateTime<Utc>) -> Option<Attribution> {
+pub fn attribute_root_cause(
+    trace: &Trace,
+    harness: Option<&Harness>,
+    now: DateTime<Utc>,
+) -> Option<Attribution> {
     if trace.outcome != OutcomeLabel::Failure || trace.steps.is_empty() {
         return None;
     }
     let mut findings: Vec<(Violation, f64)> = harness
-        .map(|h| check_assertions(trace, h).into_iter().map(|v| (v, 0.9)).collect())
+        .map(|h| {
+            check_assertions(trace, h)
+                .into_iter()
+                .map(|v| (v, 0.9))
+                .collect()
+        })
         .unwrap_or_default();
-    findings.extend(generic_findings(trace, harness).into_iter().map(|v| (v, 0.7)));
-    let earliest = findings
-        .into_iter()
-        .min_by_key(|(v, confidence)| (trace.steps[v.cause].index, std::cmp::Reverse((confidence * 100.0) as u32)));
+    findings.extend(
+        generic_findings(trace, harness)
+            .into_iter()
+            .map(|v| (v, 0.7)),
+    );
+    let earliest = findings.into_iter().min_by_key(|(v, confidence)| {
+        (
+            trace.steps[v.cause].index,
+            std::cmp::Reverse((confidence * 100.0) as u32),
+        )
+    });
     let first_error = first_error(trace);
     let attribution = match (earliest, first_error) {
-        (Some((v, _)), Some(err)) if is_noise_error(&trace.steps[err]) && trace.steps[err].index < trace.steps[v.cause].index => {
+        (Some((v, _)), Some(err))
+            if is_noise_error(&trace.steps[err])
+                && trace.steps[err].index < trace.steps[v.cause].index =>
+        {
             noise(trace, err)
         }
         (Some((v, confidence)), _) => from_violation(trace, v, confidence),
@@ -41,17 +62,26 @@ pub fn attribute_root_cause(trace: &Trace, harness: Option<&Harness>, now: DateT
             cause: err,
             symptom: symptom(trace).unwrap_or(err),
             confidence: 0.3,
-            explanation: format!("no rule explains it; the first error is at step {}: {}", trace.steps[err].index, error_text(&trace.steps[err])),
+            explanation: format!(
+                "no rule explains it; the first error is at step {}: {}",
+                trace.steps[err].index,
+                error_text(&trace.steps[err])
+            ),
             rule_ids: Vec::new(),
         },
         (None, None) => {
-            let cause = final_answer(trace).map(|(p, _)| p).or_else(|| llm_calls(trace).last().copied()).unwrap_or(0);
+            let cause = final_answer(trace)
+                .map(|(p, _)| p)
+                .or_else(|| llm_calls(trace).last().copied())
+                .unwrap_or(0);
             Draft {
                 category: FailureCategory::Unknown,
                 cause,
                 symptom: cause,
                 confidence: 0.2,
-                explanation: "no step failed and no assertion is broken; the answer itself was judged wrong".into(),
+                explanation:
+                    "no step failed and no assertion is broken; the answer itself was judged wrong"
+                        .into(),
                 rule_ids: Vec::new(),
             }
         }
@@ -97,7 +127,11 @@ pub fn step_ref(step: &Step) -> StepRef {
 fn from_violation(trace: &Trace, v: Violation, confidence: f64) -> Draft {
     let cause = &trace.steps[v.cause];
     let shows = &trace.steps[v.shows_at];
-    let rule = v.rule.as_deref().map(|r| format!(" (rule {r})")).unwrap_or_default();
+    let rule = v
+        .rule
+        .as_deref()
+        .map(|r| format!(" (rule {r})"))
+        .unwrap_or_default();
     let explanation = format!(
         "{}{rule}: {}. Root cause: step {} {} {}; it shows at step {} {}{}.",
         v.assertion_id,
@@ -107,7 +141,11 @@ fn from_violation(trace: &Trace, v: Violation, confidence: f64) -> Draft {
         cause.name,
         shows.index,
         shows.name,
-        if shows.is_error() { format!(" ({})", error_text(shows)) } else { String::new() },
+        if shows.is_error() {
+            format!(" ({})", error_text(shows))
+        } else {
+            String::new()
+        },
     );
     Draft {
         category: v.category,
@@ -121,9 +159,15 @@ fn from_violation(trace: &Trace, v: Violation, confidence: f64) -> Draft {
 
 fn noise(trace: &Trace, err: usize) -> Draft {
     let step = &trace.steps[err];
-    let timeout = step.error_type().is_some_and(|t| t.to_ascii_lowercase().contains("timeout"));
+    let timeout = step
+        .error_type()
+        .is_some_and(|t| t.to_ascii_lowercase().contains("timeout"));
     Draft {
-        category: if timeout { FailureCategory::Timeout } else { FailureCategory::ProviderError },
+        category: if timeout {
+            FailureCategory::Timeout
+        } else {
+            FailureCategory::ProviderError
+        },
         cause: err,
         symptom: symptom(trace).unwrap_or(err),
         confidence: 0.85,
@@ -147,7 +191,10 @@ fn error_text(step: &Step) -> String {
 
 fn first_error(trace: &Trace) -> Option<usize> {
     (0..trace.steps.len())
-        .filter(|&i| trace.steps[i].is_error() && !matches!(trace.steps[i].kind, StepKind::Agent | StepKind::Chain))
+        .filter(|&i| {
+            trace.steps[i].is_error()
+                && !matches!(trace.steps[i].kind, StepKind::Agent | StepKind::Chain)
+        })
         .min_by_key(|&i| trace.steps[i].index)
 }
 
@@ -155,10 +202,13 @@ fn first_error(trace: &Trace) -> Option<usize> {
 fn generic_findings(trace: &Trace, harness: Option<&Harness>) -> Vec<Violation> {
     let max_retries = harness
         .and_then(|h| h.retry.as_ref())
-        .map_or(DEFAULT_MAX_RETRIES, |r| r.max_attempts.saturating_sub(1).max(1) as usize);
+        .map_or(DEFAULT_MAX_RETRIES, |r| {
+            r.max_attempts.saturating_sub(1).max(1) as usize
+        });
     let mut out = Vec::new();
     out.extend(ignored_tool_error(trace));
     out.extend(retry_run(trace, max_retries));
+    out.extend(super::assertions::repeated_call_violation(trace));
     out
 }
 
@@ -167,12 +217,20 @@ fn generic_findings(trace: &Trace, harness: Option<&Harness>) -> Vec<Violation> 
 fn ignored_tool_error(trace: &Trace) -> Option<Violation> {
     for pos in tool_calls(trace) {
         let tool = &trace.steps[pos];
-        let Some(problem) = tool_failure(tool) else { continue };
-        let next_llm = llm_calls(trace).into_iter().find(|&p| trace.steps[p].index > tool.index)?;
+        let Some(problem) = tool_failure(tool) else {
+            continue;
+        };
+        let next_llm = llm_calls(trace)
+            .into_iter()
+            .find(|&p| trace.steps[p].index > tool.index)?;
         let retried = tool_calls(trace).into_iter().any(|p| {
-            trace.steps[p].index > tool.index && trace.steps[p].name == tool.name && trace.steps[p].index < trace.steps[next_llm].index
+            trace.steps[p].index > tool.index
+                && trace.steps[p].name == tool.name
+                && trace.steps[p].index < trace.steps[next_llm].index
         });
-        let Some(answer) = text_output(&trace.steps[next_llm]) else { continue };
+        let Some(answer) = text_output(&trace.steps[next_llm]) else {
+            continue;
+        };
         if retried || acknowledges_error(answer, &problem) {
             continue;
         }
@@ -199,13 +257,30 @@ fn tool_failure(step: &Step) -> Option<String> {
         Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
         other => other.clone(),
     };
-    output.get("error").map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+    output
+        .get("error")
+        .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
 }
 
 fn acknowledges_error(answer: &str, problem: &str) -> bool {
     let answer = answer.to_lowercase();
-    let words = ["error", "not_found", "not found", "unavailable", "failed", "sorry", "could not", "couldn't", "cannot", "unable"];
-    words.iter().any(|w| answer.contains(w)) || problem.split(':').next().is_some_and(|t| answer.contains(&t.to_lowercase()))
+    let words = [
+        "error",
+        "not_found",
+        "not found",
+        "unavailable",
+        "failed",
+        "sorry",
+        "could not",
+        "couldn't",
+        "cannot",
+        "unable",
+    ];
+    words.iter().any(|w| answer.contains(w))
+        || problem
+            .split(':')
+            .next()
+            .is_some_and(|t| answer.contains(&t.to_lowercase()))
 }
 
 /// Identical failing calls in a row beyond the retry budget.
@@ -216,10 +291,12 @@ fn retry_run(trace: &Trace, max_retries: usize) -> Option<Violation> {
     for pos in ordered {
         let step = &trace.steps[pos];
         let continues = run.last().is_some_and(|&last| {
-            let between_llm = llm_calls(trace)
-                .iter()
-                .any(|&l| trace.steps[l].index > trace.steps[last].index && trace.steps[l].index < step.index);
-            trace.steps[last].is_error() && call_signature(&trace.steps[last]) == call_signature(step) && !between_llm
+            let between_llm = llm_calls(trace).iter().any(|&l| {
+                trace.steps[l].index > trace.steps[last].index && trace.steps[l].index < step.index
+            });
+            trace.steps[last].is_error()
+                && call_signature(&trace.steps[last]) == call_signature(step)
+                && !between_llm
         });
         if !continues {
             run.clear();

@@ -15,7 +15,9 @@ pub fn llm_calls(trace: &Trace) -> Vec<usize> {
 }
 
 fn positions(trace: &Trace, keep: impl Fn(&Step) -> bool) -> Vec<usize> {
-    let mut out: Vec<usize> = (0..trace.steps.len()).filter(|&i| keep(&trace.steps[i])).collect();
+    let mut out: Vec<usize> = (0..trace.steps.len())
+        .filter(|&i| keep(&trace.steps[i]))
+        .collect();
     out.sort_by_key(|&i| trace.steps[i].index);
     out
 }
@@ -110,7 +112,10 @@ pub fn symptom(trace: &Trace) -> Option<usize> {
     ordered
         .iter()
         .rev()
-        .find(|&&p| trace.steps[p].is_error() && !matches!(trace.steps[p].kind, StepKind::Agent | StepKind::Chain))
+        .find(|&&p| {
+            trace.steps[p].is_error()
+                && !matches!(trace.steps[p].kind, StepKind::Agent | StepKind::Chain)
+        })
         .or_else(|| ordered.iter().rev().find(|&&p| trace.steps[p].is_error()))
         .copied()
         .or_else(|| final_answer(trace).map(|(p, _)| p))
@@ -120,7 +125,9 @@ pub fn symptom(trace: &Trace) -> Option<usize> {
 /// The first step in error at or after `from` (by execution order).
 pub fn first_error_from(trace: &Trace, from: usize) -> Option<usize> {
     let start = trace.steps[from].index;
-    positions(trace, |s| s.is_error() && s.index >= start).first().copied()
+    positions(trace, |s| s.is_error() && s.index >= start)
+        .first()
+        .copied()
 }
 
 /// A canonical signature of a tool call: its name and arguments.
@@ -138,7 +145,9 @@ pub fn tool_arguments(step: &Step) -> Value {
 
 /// Error types that come from the provider or infrastructure, not the agent.
 pub fn is_noise_error(step: &Step) -> bool {
-    let Some(error) = &step.error else { return false };
+    let Some(error) = &step.error else {
+        return false;
+    };
     let t = error.error_type.to_ascii_lowercase();
     let m = error.message.to_ascii_lowercase();
     t.contains("provider")
@@ -146,5 +155,9 @@ pub fn is_noise_error(step: &Step) -> bool {
         || t.contains("ratelimit")
         || t.contains("rate_limit")
         || t == "internalservererror"
-        || (step.kind == StepKind::LlmCall && (m.contains(" 500") || m.contains(" 502") || m.contains(" 503") || m.starts_with("5")))
+        || (step.kind == StepKind::LlmCall
+            && (m.contains(" 500")
+                || m.contains(" 502")
+                || m.contains(" 503")
+                || m.starts_with("5")))
 }

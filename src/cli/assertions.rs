@@ -20,8 +20,16 @@ pub struct AssertionsArgs {
 
 pub fn run(store_dir: &Path, args: AssertionsArgs) -> anyhow::Result<ExitCode> {
     let store = super::open_store(store_dir)?;
-    let harnesses = args.harnesses.iter().map(|p| load_harness(p)).collect::<Result<Vec<_>, _>>()?;
-    let rates = crate::triage::assertion_rates(&store, args.agent.as_deref(), &HarnessLookup::with_files(harnesses))?;
+    let harnesses = args
+        .harnesses
+        .iter()
+        .map(|p| load_harness(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rates = crate::triage::assertion_rates(
+        &store,
+        args.agent.as_deref(),
+        &HarnessLookup::with_files(harnesses),
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rates)?);
         return Ok(ExitCode::SUCCESS);

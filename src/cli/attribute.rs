@@ -48,9 +48,16 @@ pub fn run(store_dir: &Path, args: AttributeArgs) -> anyhow::Result<ExitCode> {
         .map(|p| load_harness(p))
         .collect::<Result<Vec<_>, _>>()?;
     let lookup = HarnessLookup::with_files(harnesses);
-    let selection = Selection { agent: args.agent.clone(), trace: args.trace.clone(), limit: args.limit };
+    let selection = Selection {
+        agent: args.agent.clone(),
+        trace: args.trace.clone(),
+        limit: args.limit,
+    };
     let (engine, attributions) = match args.engine.as_str() {
-        "rules" => (crate::analyze::rules_engine::ENGINE.to_owned(), triage::attribute_with_rules(&store, &selection, &lookup)?),
+        "rules" => (
+            crate::analyze::rules_engine::ENGINE.to_owned(),
+            triage::attribute_with_rules(&store, &selection, &lookup)?,
+        ),
         "llm" => super::llm_args::attribute_with_llm(&store, &selection, &lookup, &args.llm)?,
         other => anyhow::bail!("--engine: expected rules or llm, found {other:?}"),
     };
@@ -83,13 +90,19 @@ pub fn attribution_json(a: &Attribution) -> serde_json::Value {
 }
 
 fn print_table(attributions: &[Attribution]) {
-    println!("{:<28} {:<24} {:<26} {:<22} {:>4}", "TRACE", "CATEGORY", "ROOT CAUSE", "SYMPTOM", "CONF");
+    println!(
+        "{:<28} {:<24} {:<26} {:<22} {:>4}",
+        "TRACE", "CATEGORY", "ROOT CAUSE", "SYMPTOM", "CONF"
+    );
     for a in attributions {
         println!(
             "{:<28} {:<24} {:<26} {:<22} {:>4.2}",
             truncate(&a.trace_id, 28),
             a.category.as_str(),
-            truncate(&format!("#{} {}", a.root_cause.index, a.root_cause.name), 26),
+            truncate(
+                &format!("#{} {}", a.root_cause.index, a.root_cause.name),
+                26
+            ),
             truncate(&format!("#{} {}", a.symptom.index, a.symptom.name), 22),
             a.confidence
         );
@@ -97,10 +110,17 @@ fn print_table(attributions: &[Attribution]) {
     println!("{} failed traces attributed", attributions.len());
 }
 
-fn evaluate(store: &crate::store::Store, engine: &str, args: &AttributeArgs) -> anyhow::Result<ExitCode> {
+fn evaluate(
+    store: &crate::store::Store,
+    engine: &str,
+    args: &AttributeArgs,
+) -> anyhow::Result<ExitCode> {
     let mut sources: Vec<(String, Vec<TruthLabel>)> = Vec::new();
     for path in &args.truth {
-        sources.push((path.display().to_string(), read_truth(path).map_err(anyhow::Error::msg)?));
+        sources.push((
+            path.display().to_string(),
+            read_truth(path).map_err(anyhow::Error::msg)?,
+        ));
     }
     let human = triage::human_truth(store)?;
     if !human.is_empty() {
@@ -115,7 +135,8 @@ fn evaluate(store: &crate::store::Store, engine: &str, args: &AttributeArgs) -> 
         if !args.json {
             print_evaluation(name, engine, &evaluation);
         }
-        report.push(serde_json::json!({ "truth": name, "engine": engine, "evaluation": evaluation }));
+        report
+            .push(serde_json::json!({ "truth": name, "engine": engine, "evaluation": evaluation }));
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -128,15 +149,27 @@ fn percent(k: usize, n: usize) -> String {
 }
 
 fn print_evaluation(name: &str, engine: &str, e: &Evaluation) {
-    println!("engine {engine} against {name}: {} failed traces ({} not attributed)", e.traces, e.unattributed);
-    println!("  root-cause step accuracy  {}", percent(e.step_correct, e.traces));
-    println!("  category accuracy         {}", percent(e.category_correct, e.traces));
+    println!(
+        "engine {engine} against {name}: {} failed traces ({} not attributed)",
+        e.traces, e.unattributed
+    );
+    println!(
+        "  root-cause step accuracy  {}",
+        percent(e.step_correct, e.traces)
+    );
+    println!(
+        "  category accuracy         {}",
+        percent(e.category_correct, e.traces)
+    );
     println!(
         "  harness-problem failures  step {}  category {}",
         percent(e.harness.step_correct, e.harness.traces),
         percent(e.harness.category_correct, e.harness.traces)
     );
-    println!("  {:<26} {:>7} {:>16} {:>16}", "CATEGORY", "TRACES", "STEP", "CATEGORY");
+    println!(
+        "  {:<26} {:>7} {:>16} {:>16}",
+        "CATEGORY", "TRACES", "STEP", "CATEGORY"
+    );
     for (category, row) in &e.by_category {
         println!(
             "  {:<26} {:>7} {:>16} {:>16}",

@@ -51,5 +51,14 @@ pub fn run(store_dir: &Path, args: ClustersArgs) -> anyhow::Result<ExitCode> {
 pub fn sparkline(counts: &[usize]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let max = counts.iter().copied().max().unwrap_or(0).max(1);
-    counts.iter().map(|&c| if c == 0 { ' ' } else { BARS[(c * 7).div_ceil(max).min(7)] }).collect()
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                ' '
+            } else {
+                BARS[(c * 7).div_ceil(max).min(7)]
+            }
+        })
+        .collect()
 }

@@ -37,7 +37,12 @@ pub fn run(store_dir: &Path, args: HarnessArgs) -> anyhow::Result<ExitCode> {
             let harness = load_harness(&file)?;
             let version = imported_version(&file, harness, chrono::Utc::now());
             let new = store.put_harness_version(&version)?;
-            println!("{} {} ({})", if new { "added" } else { "already stored:" }, version.id, version.agent);
+            println!(
+                "{} {} ({})",
+                if new { "added" } else { "already stored:" },
+                version.id,
+                version.agent
+            );
         }
         HarnessCommand::List { agent, json } => {
             let versions: Vec<_> = store
@@ -49,7 +54,15 @@ pub fn run(store_dir: &Path, args: HarnessArgs) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&versions)?);
             } else {
                 for v in versions {
-                    println!("{}  {:<10} {:?}  {}  {}  {}", v.id, v.agent, v.status, v.created_at.format("%Y-%m-%d %H:%M"), v.author, v.message);
+                    println!(
+                        "{}  {:<10} {:?}  {}  {}  {}",
+                        v.id,
+                        v.agent,
+                        v.status,
+                        v.created_at.format("%Y-%m-%d %H:%M"),
+                        v.author,
+                        v.message
+                    );
                 }
             }
         }

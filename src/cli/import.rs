@@ -109,7 +109,11 @@ pub fn run(store_dir: &Path, args: ImportArgs) -> anyhow::Result<ExitCode> {
             println!("harness {h}");
         }
         if !args.labels.is_empty() {
-            println!("labelled {} traces; {} labels name traces not in the store", labelled.applied, labelled.unknown.len());
+            println!(
+                "labelled {} traces; {} labels name traces not in the store",
+                labelled.applied,
+                labelled.unknown.len()
+            );
         }
     }
     Ok(if report.rejected > 0 {
@@ -158,12 +162,21 @@ fn report_json(report: &ImportReport) -> serde_json::Value {
 
 /// Stores the harness files found beside the traces as versions, so that
 /// attribution can check each trace against the harness it ran under.
-fn register_harnesses(store: &crate::store::Store, paths: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+fn register_harnesses(
+    store: &crate::store::Store,
+    paths: &[PathBuf],
+) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for (path, harness) in crate::harness::find_harness_files(paths) {
         let version = crate::harness::imported_version(&path, harness, chrono::Utc::now());
         let new = store.put_harness_version(&version)?;
-        out.push(format!("{} {} from {}{}", version.id, version.agent, path.display(), if new { "" } else { " (already stored)" }));
+        out.push(format!(
+            "{} {} from {}{}",
+            version.id,
+            version.agent,
+            path.display(),
+            if new { "" } else { " (already stored)" }
+        ));
     }
     Ok(out)
 }

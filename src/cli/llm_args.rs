@@ -58,8 +58,15 @@ pub fn attribute_with_llm(
         budget_tokens: 6000,
         max_answers: 3,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let run = runtime.block_on(triage::attribute_with_llm(store, selection, harnesses, &attributor))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let run = runtime.block_on(triage::attribute_with_llm(
+        store,
+        selection,
+        harnesses,
+        &attributor,
+    ))?;
     for (trace, problem) in &run.failures {
         eprintln!("not attributed: {trace}: {problem}");
     }

@@ -70,7 +70,9 @@ pub fn find_harness_files(paths: &[std::path::PathBuf]) -> Vec<(std::path::PathB
 
 fn collect(path: &Path, found: &mut Vec<(std::path::PathBuf, Harness)>) {
     if path.is_dir() {
-        let Ok(entries) = std::fs::read_dir(path) else { return };
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return;
+        };
         for entry in entries.flatten() {
             collect(&entry.path(), found);
         }
@@ -82,7 +84,11 @@ fn collect(path: &Path, found: &mut Vec<(std::path::PathBuf, Harness)>) {
 }
 
 /// A version record for a harness file found on disk.
-pub fn imported_version(path: &Path, harness: Harness, at: chrono::DateTime<chrono::Utc>) -> crate::model::HarnessVersion {
+pub fn imported_version(
+    path: &Path,
+    harness: Harness,
+    at: chrono::DateTime<chrono::Utc>,
+) -> crate::model::HarnessVersion {
     crate::model::HarnessVersion {
         id: version_id(&harness),
         agent: harness.agent.clone(),

@@ -24,8 +24,13 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthLabel>, String> {
         }
     }
     let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let label: crate::sample::GroundTruth = serde_json::from_str(line).map_err(|e| error(path, n + 1, e))?;
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let label: crate::sample::GroundTruth =
+            serde_json::from_str(line).map_err(|e| error(path, n + 1, e))?;
         out.push(TruthLabel {
             trace_id: label.trace_id,
             category: label.category,
@@ -37,12 +42,21 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthLabel>, String> {
 }
 
 fn manifest_truth(path: &Path, manifest: &Value) -> Result<Vec<TruthLabel>, String> {
-    let runs = manifest.get("runs").and_then(Value::as_array).ok_or_else(|| error(path, 1, "runs: expected an array"))?;
+    let runs = manifest
+        .get("runs")
+        .and_then(Value::as_array)
+        .ok_or_else(|| error(path, 1, "runs: expected an array"))?;
     let mut out = Vec::new();
     for (i, run) in runs.iter().enumerate() {
-        let Some(category) = run.get("category").and_then(Value::as_str) else { continue };
-        let category = FailureCategory::parse(category)
-            .ok_or_else(|| format!("{}: runs[{i}].category: unknown category {category:?}", path.display()))?;
+        let Some(category) = run.get("category").and_then(Value::as_str) else {
+            continue;
+        };
+        let category = FailureCategory::parse(category).ok_or_else(|| {
+            format!(
+                "{}: runs[{i}].category: unknown category {category:?}",
+                path.display()
+            )
+        })?;
         let trace_id = run
             .get("trace_id")
             .and_then(Value::as_str)
@@ -51,7 +65,10 @@ fn manifest_truth(path: &Path, manifest: &Value) -> Result<Vec<TruthLabel>, Stri
             trace_id: trace_id.to_owned(),
             category,
             root_cause_step_id: None,
-            root_cause_source_id: run.get("root_cause_span_id").and_then(Value::as_str).map(str::to_owned),
+            root_cause_source_id: run
+                .get("root_cause_span_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         });
     }
     Ok(out)
@@ -92,14 +109,29 @@ pub fn read_outcomes(path: &Path) -> Result<Vec<OutcomeRow>, String> {
                 return Err(error(path, n + 1, "expected trace_id,outcome[,score]"));
             }
             let score = match cells.get(2).filter(|c| !c.is_empty()) {
-                Some(c) => Some(c.parse::<f64>().map_err(|_| error(path, n + 1, format!("score: expected a number, found {c:?}")))?),
+                Some(c) => Some(c.parse::<f64>().map_err(|_| {
+                    error(
+                        path,
+                        n + 1,
+                        format!("score: expected a number, found {c:?}"),
+                    )
+                })?),
                 None => None,
             };
             (cells[0].to_owned(), cells[1].to_owned(), score)
         };
-        let outcome = OutcomeLabel::parse(&outcome)
-            .ok_or_else(|| error(path, n + 1, format!("outcome: expected success, failure or unknown, found {outcome:?}")))?;
-        out.push(OutcomeRow { trace_id, outcome, score });
+        let outcome = OutcomeLabel::parse(&outcome).ok_or_else(|| {
+            error(
+                path,
+                n + 1,
+                format!("outcome: expected success, failure or unknown, found {outcome:?}"),
+            )
+        })?;
+        out.push(OutcomeRow {
+            trace_id,
+            outcome,
+            score,
+        });
     }
     Ok(out)
 }

@@ -24,13 +24,21 @@ pub struct AnthropicClient {
 
 impl std::fmt::Debug for AnthropicClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AnthropicClient").field("base_url", &self.base_url).field("api_key", &"<redacted>").finish()
+        f.debug_struct("AnthropicClient")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .finish()
     }
 }
 
 impl AnthropicClient {
     pub fn new(base_url: &str, api_key: String, timeout: Duration) -> Self {
-        AnthropicClient { base_url: base_url.trim_end_matches('/').to_owned(), api_key, timeout, http: client(timeout) }
+        AnthropicClient {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key,
+            timeout,
+            http: client(timeout),
+        }
     }
 
     /// System messages go in the top-level `system` field.
@@ -65,7 +73,11 @@ impl AnthropicClient {
         body
     }
 
-    async fn send(&self, request: &ChatRequest, on_delta: Option<DeltaSink<'_>>) -> Result<ChatResponse, LlmError> {
+    async fn send(
+        &self,
+        request: &ChatRequest,
+        on_delta: Option<DeltaSink<'_>>,
+    ) -> Result<ChatResponse, LlmError> {
         let url = format!("{}/v1/messages", self.base_url);
         let response = self
             .http
@@ -82,7 +94,10 @@ impl AnthropicClient {
         if request.stream {
             return self.read_stream(request, response, on_delta, &url).await;
         }
-        let body: Value = response.json().await.map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
         let content: String = body["content"]
             .as_array()
             .ok_or_else(|| malformed("no content array in the response"))?
@@ -94,7 +109,13 @@ impl AnthropicClient {
             output_tokens: body["usage"]["output_tokens"].as_u64().unwrap_or(0),
         };
         let model = body["model"].as_str().unwrap_or(&request.model).to_owned();
-        Ok(ChatResponse { content, cost_usd: cost_usd(&model, usage), model, usage, provider: NAME.into() })
+        Ok(ChatResponse {
+            content,
+            cost_usd: cost_usd(&model, usage),
+            model,
+            usage,
+            provider: NAME.into(),
+        })
     }
 
     async fn read_stream(
@@ -112,10 +133,13 @@ impl AnthropicClient {
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| transport_error(NAME, url, self.timeout, e))?;
             for event in parser.feed(&chunk) {
-                let data: Value = serde_json::from_str(&event.data).map_err(|e| malformed(format!("bad stream event: {e}")))?;
+                let data: Value = serde_json::from_str(&event.data)
+                    .map_err(|e| malformed(format!("bad stream event: {e}")))?;
                 match data["type"].as_str().unwrap_or_default() {
                     "message_start" => {
-                        usage.input_tokens = data["message"]["usage"]["input_tokens"].as_u64().unwrap_or(0);
+                        usage.input_tokens = data["message"]["usage"]["input_tokens"]
+                            .as_u64()
+                            .unwrap_or(0);
                         if let Some(m) = data["message"]["model"].as_str() {
                             model = m.to_owned();
                         }
@@ -128,15 +152,33 @@ impl AnthropicClient {
                             }
                         }
                     }
-                    "message_delta" => usage.output_tokens = data["usage"]["output_tokens"].as_u64().unwrap_or(usage.output_tokens),
+                    "message_delta" => {
+                        usage.output_tokens = data["usage"]["output_tokens"]
+                            .as_u64()
+                            .unwrap_or(usage.output_tokens)
+                    }
                     "message_stop" => {
-                        return Ok(ChatResponse { cost_usd: cost_usd(&model, usage), content, model, usage, provider: NAME.into() })
+                        return Ok(ChatResponse {
+                            cost_usd: cost_usd(&model, usage),
+                            content,
+                            model,
+                            usage,
+                            provider: NAME.into(),
+                        })
                     }
                     "error" => {
-                        let message = data["error"]["message"].as_str().unwrap_or("error event").to_owned();
+                        let message = data["error"]["message"]
+                            .as_str()
+                            .unwrap_or("error event")
+                            .to_owned();
                         let overloaded = data["error"]["type"].as_str() == Some("overloaded_error");
                         let status = if overloaded { 529 } else { 500 };
-                        return Err(LlmError::Http { provider: NAME.into(), status, message, retry_after: None });
+                        return Err(LlmError::Http {
+                            provider: NAME.into(),
+                            status,
+                            message,
+                            retry_after: None,
+                        });
                     }
                     _ => {}
                 }
@@ -147,7 +189,10 @@ impl AnthropicClient {
 }
 
 fn malformed(message: impl Into<String>) -> LlmError {
-    LlmError::Malformed { provider: NAME.into(), message: message.into() }
+    LlmError::Malformed {
+        provider: NAME.into(),
+        message: message.into(),
+    }
 }
 
 impl Provider for AnthropicClient {
@@ -155,7 +200,11 @@ impl Provider for AnthropicClient {
         NAME
     }
 
-    fn chat<'a>(&'a self, request: &'a ChatRequest, on_delta: Option<DeltaSink<'a>>) -> BoxFuture<'a, Result<ChatResponse, LlmError>> {
+    fn chat<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        on_delta: Option<DeltaSink<'a>>,
+    ) -> BoxFuture<'a, Result<ChatResponse, LlmError>> {
         Box::pin(self.send(request, on_delta))
     }
 }

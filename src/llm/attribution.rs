@@ -24,7 +24,11 @@ pub enum AttributionError {
     #[error(transparent)]
     Llm(#[from] LlmError),
     #[error("trace {trace_id}: the model gave no usable answer after {attempts} attempts; last problem: {problem}")]
-    BadAnswer { trace_id: String, attempts: u32, problem: String },
+    BadAnswer {
+        trace_id: String,
+        attempts: u32,
+        problem: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,8 +58,16 @@ impl LlmAttributor<'_> {
         format!("llm:{}:{}", self.provider.name(), self.model)
     }
 
-    pub async fn attribute(&self, trace: &Trace, harness: Option<&Harness>, now: DateTime<Utc>) -> Result<Attribution, AttributionError> {
-        let mut messages = vec![ChatMessage::system(SYSTEM), ChatMessage::user(prompt(trace, harness, self.budget_tokens))];
+    pub async fn attribute(
+        &self,
+        trace: &Trace,
+        harness: Option<&Harness>,
+        now: DateTime<Utc>,
+    ) -> Result<Attribution, AttributionError> {
+        let mut messages = vec![
+            ChatMessage::system(SYSTEM),
+            ChatMessage::user(prompt(trace, harness, self.budget_tokens)),
+        ];
         let mut problem = String::new();
         for _ in 0..self.max_answers {
             let request = ChatRequest {
@@ -77,19 +89,42 @@ impl LlmAttributor<'_> {
                 }
             }
         }
-        Err(AttributionError::BadAnswer { trace_id: trace.id.clone(), attempts: self.max_answers, problem })
+        Err(AttributionError::BadAnswer {
+            trace_id: trace.id.clone(),
+            attempts: self.max_answers,
+            problem,
+        })
     }
 
     /// Parses the answer and checks it against the trace.
-    fn check(&self, trace: &Trace, content: &str, now: DateTime<Utc>) -> Result<Attribution, String> {
+    fn check(
+        &self,
+        trace: &Trace,
+        content: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Attribution, String> {
         let json = json_object(content).ok_or("it is not a JSON object")?;
-        let answer: Answer = serde_json::from_str(json).map_err(|e| format!("it does not have the expected fields ({e})"))?;
-        let find = |id: &str| trace.steps.iter().position(|s| s.id == id || s.source_id.as_deref() == Some(id));
-        let cause = find(&answer.root_cause_step_id)
-            .ok_or_else(|| format!("step {:?} does not exist in trace {}", answer.root_cause_step_id, trace.id))?;
+        let answer: Answer = serde_json::from_str(json)
+            .map_err(|e| format!("it does not have the expected fields ({e})"))?;
+        let find = |id: &str| {
+            trace
+                .steps
+                .iter()
+                .position(|s| s.id == id || s.source_id.as_deref() == Some(id))
+        };
+        let cause = find(&answer.root_cause_step_id).ok_or_else(|| {
+            format!(
+                "step {:?} does not exist in trace {}",
+                answer.root_cause_step_id, trace.id
+            )
+        })?;
         let category = FailureCategory::parse(&answer.category).ok_or_else(|| {
             let names: Vec<&str> = FailureCategory::ALL.iter().map(|c| c.as_str()).collect();
-            format!("category {:?} is not one of {}", answer.category, names.join(", "))
+            format!(
+                "category {:?} is not one of {}",
+                answer.category,
+                names.join(", ")
+            )
         })?;
         let symptom = answer
             .symptom_step_id
@@ -114,9 +149,14 @@ impl LlmAttributor<'_> {
 
 /// The user prompt: taxonomy, harness rules and the compacted trace.
 pub fn prompt(trace: &Trace, harness: Option<&Harness>, budget_tokens: usize) -> String {
-    let mut text = String::from("TASK: attribute_root_cause\n\nCategories (harness problems, then noise):\n");
+    let mut text =
+        String::from("TASK: attribute_root_cause\n\nCategories (harness problems, then noise):\n");
     for c in FailureCategory::ALL {
-        let kind = if c.is_harness_problem() { "harness" } else { "noise" };
+        let kind = if c.is_harness_problem() {
+            "harness"
+        } else {
+            "noise"
+        };
         text.push_str(&format!("- {} ({kind})\n", c.as_str()));
     }
     if let Some(h) = harness {
@@ -125,7 +165,10 @@ pub fn prompt(trace: &Trace, harness: Option<&Harness>, budget_tokens: usize) ->
             text.push_str(&format!("- [{}] {}\n", rule.id, rule.text));
         }
         for tool in &h.tools {
-            text.push_str(&format!("- tool {}: {} parameters {}\n", tool.name, tool.description, tool.parameters));
+            text.push_str(&format!(
+                "- tool {}: {} parameters {}\n",
+                tool.name, tool.description, tool.parameters
+            ));
         }
     }
     text.push_str("\nThe failed trace (long fields trimmed):\n<trace>");

@@ -61,7 +61,8 @@ impl LlmSettings {
         let Some((file, text)) = crate::settings::read_config()? else {
             return Ok(LlmSettings::default());
         };
-        let table: toml::Table = toml::from_str(&text).map_err(|e| crate::settings::toml_error(&file, &text, &e))?;
+        let table: toml::Table =
+            toml::from_str(&text).map_err(|e| crate::settings::toml_error(&file, &text, &e))?;
         match table.get("llm") {
             None => Ok(LlmSettings::default()),
             Some(section) => section
@@ -86,20 +87,33 @@ impl LlmConfig {
     /// Resolves flags over environment over config file over defaults. The
     /// default provider is the simulator, so nothing calls out unasked.
     pub fn resolve(flags: LlmSettings) -> Result<LlmConfig, String> {
-        let settings = flags.or(LlmSettings::from_env()).or(LlmSettings::from_config_file()?);
+        let settings = flags
+            .or(LlmSettings::from_env())
+            .or(LlmSettings::from_config_file()?);
         let provider = settings.provider.unwrap_or_else(|| "sim".into());
         let (model, base_url, key_env) = match provider.as_str() {
             "openai" => ("gpt-4o-mini", openai::DEFAULT_BASE_URL, "OPENAI_API_KEY"),
-            "anthropic" => ("claude-3-5-haiku-latest", anthropic::DEFAULT_BASE_URL, "ANTHROPIC_API_KEY"),
+            "anthropic" => (
+                "claude-3-5-haiku-latest",
+                anthropic::DEFAULT_BASE_URL,
+                "ANTHROPIC_API_KEY",
+            ),
             "sim" => ("sim-1", "", ""),
-            other => return Err(format!("llm provider: expected openai, anthropic or sim, found {other:?}")),
+            other => {
+                return Err(format!(
+                    "llm provider: expected openai, anthropic or sim, found {other:?}"
+                ))
+            }
         };
         Ok(LlmConfig {
             model: settings.model.unwrap_or_else(|| model.into()),
             base_url: settings.base_url.unwrap_or_else(|| base_url.into()),
             api_key_env: settings.api_key_env.unwrap_or_else(|| key_env.into()),
             timeout: Duration::from_secs_f64(settings.timeout_s.unwrap_or(60.0).max(0.05)),
-            retry: RetryPolicy { max_attempts: settings.max_attempts.unwrap_or(4).max(1), ..RetryPolicy::default() },
+            retry: RetryPolicy {
+                max_attempts: settings.max_attempts.unwrap_or(4).max(1),
+                ..RetryPolicy::default()
+            },
             provider,
         })
     }
@@ -118,7 +132,11 @@ impl LlmConfig {
                 };
                 Box::new(OpenAiClient::new(&self.base_url, key, self.timeout))
             }
-            "anthropic" => Box::new(AnthropicClient::new(&self.base_url, key_from_env(&self.api_key_env)?, self.timeout)),
+            "anthropic" => Box::new(AnthropicClient::new(
+                &self.base_url,
+                key_from_env(&self.api_key_env)?,
+                self.timeout,
+            )),
             _ => Box::new(SimProvider::default()),
         })
     }

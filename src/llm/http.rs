@@ -13,18 +13,35 @@ pub fn client(timeout: Duration) -> reqwest::Client {
 }
 
 /// Maps a transport error, naming the URL (never headers, so never the key).
-pub fn transport_error(provider: &str, url: &str, timeout: Duration, e: reqwest::Error) -> LlmError {
+pub fn transport_error(
+    provider: &str,
+    url: &str,
+    timeout: Duration,
+    e: reqwest::Error,
+) -> LlmError {
     if e.is_timeout() {
-        LlmError::Timeout { provider: provider.into(), timeout }
+        LlmError::Timeout {
+            provider: provider.into(),
+            timeout,
+        }
     } else {
-        LlmError::Connect { provider: provider.into(), url: url.into(), message: e.to_string() }
+        LlmError::Connect {
+            provider: provider.into(),
+            url: url.into(),
+            message: e.to_string(),
+        }
     }
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is rare from these APIs).
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<f64>().ok().filter(|s| *s >= 0.0).map(Duration::from_secs_f64)
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.0)
+        .map(Duration::from_secs_f64)
 }
 
 /// An error response turned into an error, with the API's own message.
@@ -33,7 +50,10 @@ pub async fn status_error(provider: &str, response: reqwest::Response) -> LlmErr
     let retry_after = retry_after(response.headers());
     let body = response.text().await.unwrap_or_default();
     if status == 429 {
-        return LlmError::RateLimited { provider: provider.into(), retry_after };
+        return LlmError::RateLimited {
+            provider: provider.into(),
+            retry_after,
+        };
     }
     let message = serde_json::from_str::<serde_json::Value>(&body)
         .ok()
@@ -43,7 +63,12 @@ pub async fn status_error(provider: &str, response: reqwest::Response) -> LlmErr
                 .and_then(|m| m.as_str().map(str::to_owned))
         })
         .unwrap_or_else(|| crate::model::units::truncate(body.trim(), 300));
-    LlmError::Http { provider: provider.into(), status, message, retry_after }
+    LlmError::Http {
+        provider: provider.into(),
+        status,
+        message,
+        retry_after,
+    }
 }
 
 /// A key from the environment; the variable's name goes into the error.
@@ -51,5 +76,7 @@ pub fn key_from_env(variable: &str) -> Result<String, LlmError> {
     std::env::var(variable)
         .ok()
         .filter(|k| !k.is_empty())
-        .ok_or_else(|| LlmError::MissingKey { variable: variable.into() })
+        .ok_or_else(|| LlmError::MissingKey {
+            variable: variable.into(),
+        })
 }

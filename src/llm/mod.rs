@@ -36,13 +36,22 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn system(text: impl Into<String>) -> Self {
-        ChatMessage { role: Role::System, content: text.into() }
+        ChatMessage {
+            role: Role::System,
+            content: text.into(),
+        }
     }
     pub fn user(text: impl Into<String>) -> Self {
-        ChatMessage { role: Role::User, content: text.into() }
+        ChatMessage {
+            role: Role::User,
+            content: text.into(),
+        }
     }
     pub fn assistant(text: impl Into<String>) -> Self {
-        ChatMessage { role: Role::Assistant, content: text.into() }
+        ChatMessage {
+            role: Role::Assistant,
+            content: text.into(),
+        }
     }
 }
 
@@ -77,13 +86,25 @@ pub struct ChatResponse {
 #[derive(Debug, Error)]
 pub enum LlmError {
     #[error("{provider}: rate limited (HTTP 429){}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
-    RateLimited { provider: String, retry_after: Option<Duration> },
+    RateLimited {
+        provider: String,
+        retry_after: Option<Duration>,
+    },
     #[error("{provider}: no answer within {} s", timeout.as_secs_f64())]
     Timeout { provider: String, timeout: Duration },
     #[error("{provider}: HTTP {status}: {message}")]
-    Http { provider: String, status: u16, message: String, retry_after: Option<Duration> },
+    Http {
+        provider: String,
+        status: u16,
+        message: String,
+        retry_after: Option<Duration>,
+    },
     #[error("{provider}: cannot reach {url}: {message}")]
-    Connect { provider: String, url: String, message: String },
+    Connect {
+        provider: String,
+        url: String,
+        message: String,
+    },
     #[error("{provider}: unexpected response: {message}")]
     Malformed { provider: String, message: String },
     #[error("no API key: set the environment variable {variable}")]
@@ -94,7 +115,9 @@ impl LlmError {
     /// Worth retrying: rate limits, overload, server errors, timeouts.
     pub fn is_retryable(&self) -> bool {
         match self {
-            LlmError::RateLimited { .. } | LlmError::Timeout { .. } | LlmError::Connect { .. } => true,
+            LlmError::RateLimited { .. } | LlmError::Timeout { .. } | LlmError::Connect { .. } => {
+                true
+            }
             LlmError::Http { status, .. } => *status >= 500 || *status == 408 || *status == 409,
             LlmError::Malformed { .. } | LlmError::MissingKey { .. } => false,
         }
@@ -102,7 +125,9 @@ impl LlmError {
 
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            LlmError::RateLimited { retry_after, .. } | LlmError::Http { retry_after, .. } => *retry_after,
+            LlmError::RateLimited { retry_after, .. } | LlmError::Http { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }
@@ -115,5 +140,9 @@ pub type DeltaSink<'a> = &'a (dyn Fn(&str) + Send + Sync);
 pub trait Provider: Send + Sync {
     /// A name for messages and the `engine` field: `openai`, `anthropic`, `sim`.
     fn name(&self) -> &str;
-    fn chat<'a>(&'a self, request: &'a ChatRequest, on_delta: Option<DeltaSink<'a>>) -> BoxFuture<'a, Result<ChatResponse, LlmError>>;
+    fn chat<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        on_delta: Option<DeltaSink<'a>>,
+    ) -> BoxFuture<'a, Result<ChatResponse, LlmError>>;
 }

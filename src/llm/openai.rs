@@ -60,27 +60,43 @@ impl OpenAiClient {
         body
     }
 
-    async fn send(&self, request: &ChatRequest, on_delta: Option<DeltaSink<'_>>) -> Result<ChatResponse, LlmError> {
+    async fn send(
+        &self,
+        request: &ChatRequest,
+        on_delta: Option<DeltaSink<'_>>,
+    ) -> Result<ChatResponse, LlmError> {
         let url = format!("{}/chat/completions", self.base_url);
         let mut builder = self.http.post(&url).json(&Self::body(request));
         if let Some(key) = &self.api_key {
             builder = builder.bearer_auth(key);
         }
-        let response = builder.send().await.map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
         if !response.status().is_success() {
             return Err(status_error(NAME, response).await);
         }
         if request.stream {
             return self.read_stream(request, response, on_delta, &url).await;
         }
-        let body: Value = response.json().await.map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
         let content = body["choices"][0]["message"]["content"]
             .as_str()
             .ok_or_else(|| malformed("no choices[0].message.content in the response"))?
             .to_owned();
         let usage = usage_of(&body);
         let model = body["model"].as_str().unwrap_or(&request.model).to_owned();
-        Ok(ChatResponse { content, cost_usd: cost_usd(&model, usage), model, usage, provider: NAME.into() })
+        Ok(ChatResponse {
+            content,
+            cost_usd: cost_usd(&model, usage),
+            model,
+            usage,
+            provider: NAME.into(),
+        })
     }
 
     async fn read_stream(
@@ -99,9 +115,16 @@ impl OpenAiClient {
             let chunk = chunk.map_err(|e| transport_error(NAME, url, self.timeout, e))?;
             for event in parser.feed(&chunk) {
                 if event.data == "[DONE]" {
-                    return Ok(ChatResponse { cost_usd: cost_usd(&model, usage), content, model, usage, provider: NAME.into() });
+                    return Ok(ChatResponse {
+                        cost_usd: cost_usd(&model, usage),
+                        content,
+                        model,
+                        usage,
+                        provider: NAME.into(),
+                    });
                 }
-                let data: Value = serde_json::from_str(&event.data).map_err(|e| malformed(format!("bad stream chunk: {e}")))?;
+                let data: Value = serde_json::from_str(&event.data)
+                    .map_err(|e| malformed(format!("bad stream chunk: {e}")))?;
                 if let Some(error) = data.get("error") {
                     return Err(malformed(format!("error in stream: {error}")));
                 }
@@ -131,7 +154,10 @@ fn usage_of(body: &Value) -> Usage {
 }
 
 fn malformed(message: impl Into<String>) -> LlmError {
-    LlmError::Malformed { provider: NAME.into(), message: message.into() }
+    LlmError::Malformed {
+        provider: NAME.into(),
+        message: message.into(),
+    }
 }
 
 impl Provider for OpenAiClient {
@@ -139,7 +165,11 @@ impl Provider for OpenAiClient {
         NAME
     }
 
-    fn chat<'a>(&'a self, request: &'a ChatRequest, on_delta: Option<DeltaSink<'a>>) -> BoxFuture<'a, Result<ChatResponse, LlmError>> {
+    fn chat<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        on_delta: Option<DeltaSink<'a>>,
+    ) -> BoxFuture<'a, Result<ChatResponse, LlmError>> {
         Box::pin(self.send(request, on_delta))
     }
 }

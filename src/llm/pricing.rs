@@ -33,7 +33,10 @@ mod tests {
 
     #[test]
     fn longest_prefix_wins_and_unknown_models_cost_nothing_known() {
-        let usage = Usage { input_tokens: 1_000_000, output_tokens: 0 };
+        let usage = Usage {
+            input_tokens: 1_000_000,
+            output_tokens: 0,
+        };
         assert_eq!(cost_usd("gpt-4o-mini-2024-07-18", usage), Some(0.15));
         assert_eq!(cost_usd("gpt-4o-2024-08-06", usage), Some(2.5));
         assert_eq!(cost_usd("llama3.1:8b", usage), None);

@@ -15,14 +15,20 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 4, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30) }
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+        }
     }
 }
 
 impl RetryPolicy {
     /// The wait before attempt `attempt + 1` (attempt counts from 1).
     pub fn delay(&self, attempt: u32, error: &LlmError) -> Duration {
-        let backoff = self.base_delay.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+        let backoff = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
         error.retry_after().unwrap_or(backoff).min(self.max_delay)
     }
 }
@@ -56,11 +62,25 @@ mod tests {
     #[test]
     fn retry_after_overrides_backoff_and_delays_are_capped() {
         let policy = RetryPolicy::default();
-        let limited = LlmError::RateLimited { provider: "p".into(), retry_after: Some(Duration::from_secs(3)) };
+        let limited = LlmError::RateLimited {
+            provider: "p".into(),
+            retry_after: Some(Duration::from_secs(3)),
+        };
         assert_eq!(policy.delay(1, &limited), Duration::from_secs(3));
-        let server = LlmError::Http { provider: "p".into(), status: 503, message: String::new(), retry_after: None };
+        let server = LlmError::Http {
+            provider: "p".into(),
+            status: 503,
+            message: String::new(),
+            retry_after: None,
+        };
         assert_eq!(policy.delay(3, &server), Duration::from_secs(2));
         assert_eq!(policy.delay(30, &server), Duration::from_secs(30));
-        assert!(!LlmError::Http { provider: "p".into(), status: 401, message: String::new(), retry_after: None }.is_retryable());
+        assert!(!LlmError::Http {
+            provider: "p".into(),
+            status: 401,
+            message: String::new(),
+            retry_after: None
+        }
+        .is_retryable());
     }
 }

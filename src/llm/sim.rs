@@ -33,7 +33,8 @@ impl SimProvider {
 /// Blames the LLM call before the first failing tool call, or the first
 /// failing step itself: a crude baseline, which is the point.
 fn attribute(prompt: &str) -> Value {
-    let trace = between(prompt, "<trace>", "</trace>").and_then(|t| serde_json::from_str::<Value>(t).ok());
+    let trace =
+        between(prompt, "<trace>", "</trace>").and_then(|t| serde_json::from_str::<Value>(t).ok());
     let steps: Vec<Value> = trace
         .as_ref()
         .and_then(|t| t["steps"].as_array().cloned())
@@ -57,7 +58,15 @@ fn attribute(prompt: &str) -> Value {
             };
             (cause.clone(), category)
         }
-        None => (steps.iter().rev().find(|s| s["kind"] == "llm_call").cloned().unwrap_or(Value::Null), "unknown"),
+        None => (
+            steps
+                .iter()
+                .rev()
+                .find(|s| s["kind"] == "llm_call")
+                .cloned()
+                .unwrap_or(Value::Null),
+            "unknown",
+        ),
     };
     json!({
         "root_cause_step_id": cause["id"],
@@ -78,7 +87,11 @@ impl Provider for SimProvider {
         NAME
     }
 
-    fn chat<'a>(&'a self, request: &'a ChatRequest, on_delta: Option<DeltaSink<'a>>) -> BoxFuture<'a, Result<ChatResponse, LlmError>> {
+    fn chat<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        on_delta: Option<DeltaSink<'a>>,
+    ) -> BoxFuture<'a, Result<ChatResponse, LlmError>> {
         Box::pin(async move {
             let content = Self::answer(request);
             if let Some(sink) = on_delta {
@@ -86,9 +99,16 @@ impl Provider for SimProvider {
                     sink(piece);
                 }
             }
-            let input: usize = request.messages.iter().map(|m| estimate_tokens(&m.content)).sum();
+            let input: usize = request
+                .messages
+                .iter()
+                .map(|m| estimate_tokens(&m.content))
+                .sum();
             Ok(ChatResponse {
-                usage: Usage { input_tokens: input as u64, output_tokens: estimate_tokens(&content) as u64 },
+                usage: Usage {
+                    input_tokens: input as u64,
+                    output_tokens: estimate_tokens(&content) as u64,
+                },
                 content,
                 model: request.model.clone(),
                 cost_usd: Some(0.0),

@@ -32,7 +32,9 @@ impl SseParser {
                 if self.has_data {
                     self.current.data.push('\n');
                 }
-                self.current.data.push_str(value.strip_prefix(' ').unwrap_or(value));
+                self.current
+                    .data
+                    .push_str(value.strip_prefix(' ').unwrap_or(value));
                 self.has_data = true;
             } else if let Some(value) = line.strip_prefix("event:") {
                 self.current.event = Some(value.trim().to_owned());

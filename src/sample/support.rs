@@ -121,7 +121,10 @@ fn lookup(b: &mut TraceBuilder, root: usize, order: &str, charge: f64) {
 fn success(b: &mut TraceBuilder, root: usize, order: &str, refund: bool) -> AgentRun {
     let charge = charge(b);
     lookup(b, root, order, charge);
-    if refund {
+    // The ambiguous rule is also skipped when it happens not to matter:
+    // these runs succeed, and only the assertion's violation rate shows it.
+    let lucky_skip = refund && b.rng.gen_bool(0.15);
+    if refund && !lucky_skip {
         let verify = json!({ "expression": format!("{charge} * 1"), "expected": charge });
         b.llm_tool_call(root, &[("verify_calculation", verify.clone())]);
         b.tool(
@@ -130,6 +133,8 @@ fn success(b: &mut TraceBuilder, root: usize, order: &str, refund: bool) -> Agen
             verify,
             Ok(json!({ "ok": true, "value": charge })),
         );
+    }
+    if refund {
         let refund_args = json!({ "order_id": order, "amount": charge });
         b.llm_tool_call(root, &[("issue_refund", refund_args.clone())]);
         b.tool(

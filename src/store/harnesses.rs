@@ -18,7 +18,10 @@ impl Store {
 
     pub fn harness_version(&self, id: &str) -> Result<Option<HarnessVersion>> {
         let key = keys::harness_version(id);
-        self.tree.get(&key)?.map(|bytes| codec::decode(&key, &bytes)).transpose()
+        self.tree
+            .get(&key)?
+            .map(|bytes| codec::decode(&key, &bytes))
+            .transpose()
     }
 
     /// Every stored version, oldest first.

@@ -4,8 +4,8 @@
 
 mod codec;
 pub mod filter_syntax;
-mod keys;
 mod harnesses;
+mod keys;
 mod migrate;
 pub mod query;
 mod read;

@@ -18,7 +18,10 @@ pub struct HarnessLookup {
 impl HarnessLookup {
     pub fn with_files(harnesses: Vec<Harness>) -> Self {
         HarnessLookup {
-            by_agent: harnesses.into_iter().map(|h| (h.agent.clone(), h)).collect(),
+            by_agent: harnesses
+                .into_iter()
+                .map(|h| (h.agent.clone(), h))
+                .collect(),
             cache: Mutex::default(),
         }
     }
@@ -27,7 +30,9 @@ impl HarnessLookup {
         if let Some(h) = self.by_agent.get(&trace.agent) {
             return Ok(Some(h.clone()));
         }
-        let Some(version) = &trace.harness_version else { return Ok(None) };
+        let Some(version) = &trace.harness_version else {
+            return Ok(None);
+        };
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(found) = cache.get(version) {
             return Ok(found.clone());

@@ -77,7 +77,11 @@ pub async fn attribute_with_llm(
     attributor: &LlmAttributor<'_>,
 ) -> Result<LlmRun, TriageError> {
     let now = Utc::now();
-    let mut run = LlmRun { engine: attributor.engine_name(), attributions: Vec::new(), failures: Vec::new() };
+    let mut run = LlmRun {
+        engine: attributor.engine_name(),
+        attributions: Vec::new(),
+        failures: Vec::new(),
+    };
     for id in selected_traces(store, selection)? {
         let trace = store.trace(&id)?;
         if trace.outcome != OutcomeLabel::Failure && selection.trace.is_none() {
@@ -106,7 +110,11 @@ pub enum TriageError {
 }
 
 /// Clusters the stored attributions of `engine`.
-pub fn clusters(store: &Store, engine: &str, agent: Option<&str>) -> Result<Vec<Cluster>, StoreError> {
+pub fn clusters(
+    store: &Store,
+    engine: &str,
+    agent: Option<&str>,
+) -> Result<Vec<Cluster>, StoreError> {
     let attributions = store.all_attributions(engine)?;
     let mut summaries = HashMap::new();
     for a in &attributions {
@@ -145,12 +153,21 @@ pub struct AssertionRate {
 }
 
 /// Checks every trace (success or not) against its harness's assertions.
-pub fn assertion_rates(store: &Store, agent: Option<&str>, harnesses: &HarnessLookup) -> Result<Vec<AssertionRate>, StoreError> {
-    let filter = TraceFilter { agent: agent.map(str::to_owned), ..Default::default() };
+pub fn assertion_rates(
+    store: &Store,
+    agent: Option<&str>,
+    harnesses: &HarnessLookup,
+) -> Result<Vec<AssertionRate>, StoreError> {
+    let filter = TraceFilter {
+        agent: agent.map(str::to_owned),
+        ..Default::default()
+    };
     let mut rates: HashMap<(String, String), AssertionRate> = HashMap::new();
     for (_, summary) in store.page(&filter, false, None, usize::MAX)?.rows {
         let trace = store.trace(&summary.id)?;
-        let Some(harness) = harnesses.for_trace(store, &trace)? else { continue };
+        let Some(harness) = harnesses.for_trace(store, &trace)? else {
+            continue;
+        };
         let violated: Vec<_> = check_assertions(&trace, &harness);
         for assertion in &harness.assertions {
             let key = (trace.agent.clone(), assertion.id().to_owned());
@@ -187,10 +204,18 @@ fn record_violation(rate: &mut AssertionRate, trace: &Trace) {
 }
 
 /// Scores the stored attributions of `engine` against truth labels.
-pub fn evaluate_engine(store: &Store, engine: &str, truth: &[TruthLabel]) -> Result<Evaluation, StoreError> {
+pub fn evaluate_engine(
+    store: &Store,
+    engine: &str,
+    truth: &[TruthLabel],
+) -> Result<Evaluation, StoreError> {
     let mut predicted = HashMap::new();
     for label in truth {
-        if let Some(a) = store.attributions(&label.trace_id)?.into_iter().find(|a| a.engine == engine) {
+        if let Some(a) = store
+            .attributions(&label.trace_id)?
+            .into_iter()
+            .find(|a| a.engine == engine)
+        {
             predicted.insert(label.trace_id.clone(), a);
         }
     }

@@ -37,12 +37,20 @@ pub struct UiConfig {
 /// Loads the config file if there is one; errors name the file and line.
 pub fn load_config() -> Result<UiConfig, String> {
     let theme_dir = crate::settings::config_dir().map(|d| d.join("themes"));
-    let mut config = UiConfig { theme: None, keymap: Keymap::default(), theme_dir };
+    let mut config = UiConfig {
+        theme: None,
+        keymap: Keymap::default(),
+        theme_dir,
+    };
     let Some((file, text)) = crate::settings::read_config()? else {
         return Ok(config);
     };
-    let parsed: ConfigFile = toml::from_str(&text).map_err(|e| crate::settings::toml_error(&file, &text, &e))?;
+    let parsed: ConfigFile =
+        toml::from_str(&text).map_err(|e| crate::settings::toml_error(&file, &text, &e))?;
     config.theme = parsed.theme;
-    config.keymap.apply_overrides(&file, &text, &parsed.keys).map_err(|e| e.to_string())?;
+    config
+        .keymap
+        .apply_overrides(&file, &text, &parsed.keys)
+        .map_err(|e| e.to_string())?;
     Ok(config)
 }
