@@ -36,6 +36,7 @@ fn main() {
     let theme = Theme::built_in("dark");
     let started = Instant::now();
     let store = Store::open(&store_dir).expect("open store");
+    let opened = started.elapsed();
     let mut state = AppState::new(store_dir.display().to_string(), Screen::Traces, Utc::now());
     state.resize(120, 40);
     let effects = state.start(None);
@@ -46,7 +47,7 @@ fn main() {
         .expect("draw");
     let first_frame = started.elapsed();
     println!("store: {} traces", store.trace_count().expect("count"));
-    println!("time to first frame (open store, count, first page, render): {first_frame:.2?}");
+    println!("time to first frame (open store, count, first page, render): {first_frame:.2?} (opening the store: {opened:.2?})");
 
     let per_frame = time_frames(&mut terminal, &state, &keymap, &theme);
     println!("trace list render: {per_frame:.2?} per frame (120x40)");

@@ -137,7 +137,7 @@ impl LlmConfig {
                 key_from_env(&self.api_key_env)?,
                 self.timeout,
             )),
-            _ => Box::new(SimProvider::default()),
+            _ => Box::new(SimProvider),
         })
     }
 }
