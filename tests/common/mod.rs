@@ -79,6 +79,7 @@ pub fn write_jsonl(path: &Path, traces: &[Trace]) {
     std::fs::write(path, text).unwrap();
 }
 
+pub mod llm_server;
 pub mod ui;
 
 pub fn bin() -> std::process::Command {
