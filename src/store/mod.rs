@@ -62,9 +62,6 @@ impl Store {
         let db = sled::Config::new()
             .path(dir)
             .flush_every_ms(Some(500))
-            // Recovery replays the log since the last snapshot; frequent
-            // snapshots keep opening a large store fast after a big import.
-            .snapshot_after_ops(100_000)
             .open()
             .map_err(|source| classify_open_error(dir, source))?;
         let tree = db.open_tree("tackroom")?;
