@@ -179,3 +179,66 @@ fn rendering_never_panics_at_any_size() {
         ui.key(KeyCode::Esc);
     }
 }
+
+#[test]
+fn failures_pane_100x24() {
+    let (_dir, store) = sample_store();
+    tackroom::triage::attribute_with_rules(&store, &Default::default(), &Default::default())
+        .unwrap();
+    let mut ui = Ui::open(store, 100, 24, None);
+    ui.key(KeyCode::Char('2'));
+    insta::assert_snapshot!(ui.render());
+}
+
+#[test]
+fn failures_pane_before_attribution_60x20() {
+    let (_dir, store) = sample_store();
+    let mut ui = Ui::open(store, 60, 20, None);
+    ui.key(KeyCode::Char('2'));
+    insta::assert_snapshot!(ui.render());
+}
+
+#[test]
+fn root_cause_category_picker() {
+    let (_dir, store) = sample_store();
+    let id = failing_trace(&store, "RefundLimitExceeded");
+    let mut ui = Ui::open(store, 80, 24, Some(&id));
+    ui.key(KeyCode::Char('n'))
+        .key(KeyCode::Char('m'))
+        .key(KeyCode::Char('j'));
+    insta::assert_snapshot!(ui.render());
+}
+
+#[test]
+fn timeline_with_attribution_violations_and_path_100x30() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = dir.path().join("samples");
+    generate(&SampleOptions {
+        traces: 30,
+        seed: 5,
+        out: samples.clone(),
+    })
+    .unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    tackroom::ingest::import_paths(
+        &store,
+        std::slice::from_ref(&samples),
+        &Default::default(),
+        &tackroom::ingest::NoProgress,
+    )
+    .unwrap();
+    for (path, harness) in tackroom::harness::find_harness_files(&[samples]) {
+        store
+            .put_harness_version(&tackroom::harness::imported_version(
+                &path,
+                harness,
+                common::at(0),
+            ))
+            .unwrap();
+    }
+    tackroom::triage::attribute_with_rules(&store, &Default::default(), &Default::default())
+        .unwrap();
+    let id = failing_trace(&store, "RefundLimitExceeded");
+    let ui = Ui::open(store, 100, 30, Some(&id));
+    insta::assert_snapshot!(ui.render());
+}

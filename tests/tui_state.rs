@@ -20,13 +20,18 @@ fn store_with(traces: usize) -> (tempfile::TempDir, Store) {
     })
     .unwrap();
     let store = Store::open(&dir.path().join("store")).unwrap();
+    let progress = tackroom::ingest::NoProgress;
     tackroom::ingest::import_paths(
         &store,
-        &[samples],
+        std::slice::from_ref(&samples),
         &Default::default(),
-        &tackroom::ingest::NoProgress,
+        &progress,
     )
     .unwrap();
+    for (path, harness) in tackroom::harness::find_harness_files(&[samples]) {
+        let version = tackroom::harness::imported_version(&path, harness, common::at(0));
+        store.put_harness_version(&version).unwrap();
+    }
     (dir, store)
 }
 
@@ -355,4 +360,95 @@ fn sorting_by_another_column_reorders_the_list() {
         .map(|(_, s)| s.duration_ms.unwrap())
         .collect();
     assert!(durations.windows(2).all(|w| w[0] <= w[1]), "shortest first");
+}
+
+#[test]
+fn the_failures_pane_attributes_clusters_and_opens_a_cluster_then_a_trace() {
+    let (_dir, store) = store_with(300);
+    let handle = store.clone();
+    let mut ui = Ui::open(store, 100, 30, None);
+    ui.key(KeyCode::Char('2'));
+    assert_eq!(ui.state.screen, Screen::Failures);
+    assert!(
+        ui.state.failures.clusters.is_empty(),
+        "nothing attributed yet"
+    );
+    ui.key(KeyCode::Char('a'));
+    assert!(!ui.state.failures.clusters.is_empty());
+    let biggest = ui.state.failures.clusters[0].clone();
+    assert!(ui
+        .state
+        .failures
+        .clusters
+        .iter()
+        .all(|c| c.count <= biggest.count));
+    ui.key(KeyCode::Enter);
+    assert_eq!(ui.state.screen, Screen::Traces);
+    assert_eq!(ui.state.list.total, Some(biggest.count as u64));
+    let shown: Vec<String> = ui
+        .state
+        .list
+        .rows
+        .iter()
+        .map(|(_, s)| s.id.clone())
+        .collect();
+    assert_eq!(shown, biggest.trace_ids);
+    ui.key(KeyCode::Enter);
+    let t = ui.state.timeline.as_ref().unwrap();
+    let attribution = handle.attributions(&t.trace.id).unwrap().remove(0);
+    assert_eq!(
+        t.root_cause.map(|p| t.trace.steps[p].id.clone()),
+        Some(attribution.root_cause.step_id)
+    );
+    ui.key(KeyCode::Esc).key(KeyCode::Esc);
+    assert_eq!(
+        ui.state.screen,
+        Screen::Failures,
+        "Esc walks back from the cluster to the clusters"
+    );
+}
+
+#[test]
+fn confirming_and_correcting_the_root_cause_store_human_labels() {
+    let (_dir, store) = store_with(60);
+    let handle = store.clone();
+    tackroom::triage::attribute_with_rules(&handle, &Default::default(), &Default::default())
+        .unwrap();
+    let id = trace_with_error(&handle, "RefundLimitExceeded");
+    let mut ui = Ui::open(store, 80, 24, Some(&id));
+    ui.key(KeyCode::Char('c'));
+    let label = handle.human_label(&id).unwrap().unwrap();
+    assert_eq!(
+        label.category,
+        tackroom::model::FailureCategory::SkippedRequiredStep
+    );
+    assert!(label.by.starts_with("user:"));
+
+    ui.key(KeyCode::Char('g')).key(KeyCode::Char('m'));
+    assert_eq!(ui.state.picker, Some(0));
+    ui.key(KeyCode::Char('j')).key(KeyCode::Enter);
+    assert_eq!(ui.state.picker, None);
+    let corrected = handle.human_label(&id).unwrap().unwrap();
+    let t = ui.state.timeline.as_ref().unwrap();
+    assert_eq!(corrected.root_cause_step_id, t.trace.steps[0].id);
+    assert_eq!(
+        corrected.category,
+        tackroom::tui::update::picker_categories()[1]
+    );
+    assert_eq!(
+        t.root_cause,
+        Some(0),
+        "the timeline marks the person's choice"
+    );
+}
+
+#[test]
+fn the_timeline_lists_the_assertions_a_trace_breaks() {
+    let (_dir, store) = store_with(60);
+    let id = trace_with_error(&store, "RefundLimitExceeded");
+    let ui = Ui::open(store, 80, 24, Some(&id));
+    let t = ui.state.timeline.as_ref().unwrap();
+    assert_eq!(t.violations.len(), 1, "{:?}", t.violations);
+    let expected = "verify-precedes-refund (rule verify-before-refund): issue_refund (step 4) was called without verify_calculation";
+    assert!(t.violations[0].starts_with(expected), "{}", t.violations[0]);
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::model::units::truncate;
+use crate::model::units::{sparkline, truncate};
 
 #[derive(Debug, clap::Args)]
 pub struct ClustersArgs {
@@ -45,20 +45,4 @@ pub fn run(store_dir: &Path, args: ClustersArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Counts as a row of block characters, highest = full block.
-pub fn sparkline(counts: &[usize]) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let max = counts.iter().copied().max().unwrap_or(0).max(1);
-    counts
-        .iter()
-        .map(|&c| {
-            if c == 0 {
-                ' '
-            } else {
-                BARS[(c * 7).div_ceil(max).min(7)]
-            }
-        })
-        .collect()
 }

@@ -1,18 +1,24 @@
-//! `tackroom label ID --outcome failure --note "..."`
+//! `tackroom label ID`: a person's outcome label and/or root-cause label.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::model::{LabelProvenance, OutcomeLabel};
+use crate::model::{FailureCategory, HumanLabel, LabelProvenance, OutcomeLabel};
 use crate::store::filter_syntax::parse_outcome;
 
 #[derive(Debug, clap::Args)]
 pub struct LabelArgs {
     pub trace_id: String,
     #[arg(long, value_parser = parse_outcome)]
-    pub outcome: OutcomeLabel,
+    pub outcome: Option<OutcomeLabel>,
     #[arg(long)]
     pub score: Option<f64>,
+    /// The step that caused the failure: a step id or its index
+    #[arg(long, value_name = "STEP")]
+    pub root_cause: Option<String>,
+    /// Failure category of the root cause (see docs/attribution.md)
+    #[arg(long, value_parser = parse_category)]
+    pub category: Option<FailureCategory>,
     #[arg(long)]
     pub note: Option<String>,
     /// Who is labelling [default: $USER]
@@ -20,23 +26,68 @@ pub struct LabelArgs {
     pub by: Option<String>,
 }
 
+fn parse_category(text: &str) -> Result<FailureCategory, String> {
+    FailureCategory::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = FailureCategory::ALL.iter().map(|c| c.as_str()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
 pub fn run(store_dir: &Path, args: LabelArgs) -> anyhow::Result<ExitCode> {
+    if args.outcome.is_none() && args.root_cause.is_none() {
+        anyhow::bail!("give --outcome, or --root-cause with --category (or both)");
+    }
     let store = super::open_store(store_dir)?;
-    let by = args.by.unwrap_or_else(crate::identity::current_user);
-    store.set_outcome(
-        &args.trace_id,
-        args.outcome,
-        args.score,
-        LabelProvenance {
-            by: format!("user:{by}"),
-            at: Some(chrono::Utc::now()),
-            note: args.note,
-        },
-    )?;
-    println!(
-        "{}: outcome set to {}",
-        args.trace_id,
-        args.outcome.as_str()
+    let by = format!(
+        "user:{}",
+        args.by
+            .clone()
+            .unwrap_or_else(crate::identity::current_user)
     );
+    let now = chrono::Utc::now();
+    if let Some(outcome) = args.outcome {
+        let provenance = LabelProvenance {
+            by: by.clone(),
+            at: Some(now),
+            note: args.note.clone(),
+        };
+        store.set_outcome(&args.trace_id, outcome, args.score, provenance)?;
+        println!("{}: outcome set to {}", args.trace_id, outcome.as_str());
+    }
+    if let Some(step) = &args.root_cause {
+        let trace = store.trace(&args.trace_id)?;
+        let found = trace
+            .steps
+            .iter()
+            .find(|s| {
+                s.id == *step
+                    || s.source_id.as_deref() == Some(step)
+                    || s.index.to_string() == *step
+            })
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--root-cause: trace {} has no step {step:?} (give a step id or index)",
+                    trace.id
+                )
+            })?;
+        let category = args
+            .category
+            .ok_or_else(|| anyhow::anyhow!("--root-cause needs --category"))?;
+        store.put_human_label(&HumanLabel {
+            trace_id: trace.id.clone(),
+            root_cause_step_id: found.id.clone(),
+            category,
+            by,
+            at: now,
+            note: args.note.clone(),
+        })?;
+        println!(
+            "{}: root cause set to step {} ({}), {}",
+            trace.id,
+            found.index,
+            found.name,
+            category.as_str()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

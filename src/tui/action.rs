@@ -39,6 +39,11 @@ pub enum Action {
     NextField,
     PrevField,
     ImportSamples,
+    ShowTraces,
+    ShowFailures,
+    Attribute,
+    ConfirmCause,
+    MarkCause,
 }
 
 impl Action {

@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::analyze::clusters::Cluster;
 use crate::ingest::ImportReport;
-use crate::model::{Attribution, OutcomeLabel, Trace, TraceSummary};
+use crate::model::{Attribution, HumanLabel, OutcomeLabel, Trace, TraceSummary};
 use crate::store::query::Cursor;
 use crate::store::{SortKey, TraceFilter};
 
@@ -52,6 +53,17 @@ pub enum Effect {
     ImportSamples {
         path: PathBuf,
     },
+    /// Summaries of the given traces, in the given order (a cluster's).
+    LoadSummaries {
+        request: RequestId,
+        ids: Vec<String>,
+    },
+    LoadClusters {
+        request: RequestId,
+    },
+    /// Run the rules engine over every failed trace.
+    AttributeAll,
+    SaveHumanLabel(HumanLabel),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     Quit,
@@ -77,7 +89,18 @@ pub enum Msg {
         request: RequestId,
         trace: Arc<Trace>,
         attributions: Vec<Attribution>,
+        human: Option<HumanLabel>,
+        /// Harness assertions the trace breaks, as sentences.
+        violations: Vec<String>,
     },
+    ClustersLoaded {
+        request: RequestId,
+        clusters: Vec<Cluster>,
+    },
+    Attributed {
+        count: usize,
+    },
+    HumanLabelSaved(HumanLabel),
     Labelled {
         trace_id: String,
         outcome: OutcomeLabel,

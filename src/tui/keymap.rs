@@ -15,6 +15,7 @@ pub enum Context {
     Traces,
     Timeline,
     Detail,
+    Failures,
     Empty,
 }
 
@@ -25,6 +26,7 @@ impl Context {
             Context::Traces => "traces",
             Context::Timeline => "timeline",
             Context::Detail => "detail",
+            Context::Failures => "failures",
             Context::Empty => "empty",
         }
     }
@@ -35,6 +37,7 @@ impl Context {
             Context::Traces,
             Context::Timeline,
             Context::Detail,
+            Context::Failures,
             Context::Empty,
         ]
         .into_iter()
@@ -125,188 +128,51 @@ pub struct Keymap {
 }
 
 /// The default bindings: (context, keys, action, description).
+#[rustfmt::skip]
 const DEFAULTS: &[(Context, &[&str], Action, &str)] = &[
     (Context::Global, &["q", "ctrl-c"], Action::Quit, "quit"),
-    (
-        Context::Global,
-        &["?"],
-        Action::Help,
-        "show or hide this help",
-    ),
+    (Context::Global, &["?"], Action::Help, "show or hide this help"),
     (Context::Global, &["esc"], Action::Back, "go back one level"),
     (Context::Global, &["tab"], Action::NextPane, "next pane"),
-    (
-        Context::Global,
-        &["shift-tab"],
-        Action::PrevPane,
-        "previous pane",
-    ),
+    (Context::Global, &["shift-tab"], Action::PrevPane, "previous pane"),
     (Context::Global, &["j", "down"], Action::Down, "move down"),
     (Context::Global, &["k", "up"], Action::Up, "move up"),
-    (
-        Context::Global,
-        &["g", "home"],
-        Action::Top,
-        "go to the top",
-    ),
-    (
-        Context::Global,
-        &["G", "end"],
-        Action::Bottom,
-        "go to the bottom",
-    ),
-    (
-        Context::Global,
-        &["ctrl-d", "pagedown"],
-        Action::HalfPageDown,
-        "half a page down",
-    ),
-    (
-        Context::Global,
-        &["ctrl-u", "pageup"],
-        Action::HalfPageUp,
-        "half a page up",
-    ),
-    (
-        Context::Traces,
-        &["enter"],
-        Action::Open,
-        "open the trace's timeline",
-    ),
-    (
-        Context::Traces,
-        &["/"],
-        Action::Filter,
-        "filter (outcome:failure agent:x error:y text)",
-    ),
-    (
-        Context::Traces,
-        &["c"],
-        Action::ClearFilter,
-        "clear the filter",
-    ),
-    (
-        Context::Traces,
-        &["s"],
-        Action::CycleSort,
-        "sort by the next column",
-    ),
-    (
-        Context::Traces,
-        &["S"],
-        Action::ReverseSort,
-        "reverse the sort order",
-    ),
-    (
-        Context::Traces,
-        &["r"],
-        Action::Refresh,
-        "reload from the store",
-    ),
-    (
-        Context::Traces,
-        &["+"],
-        Action::LabelSuccess,
-        "label the trace a success",
-    ),
-    (
-        Context::Traces,
-        &["-"],
-        Action::LabelFailure,
-        "label the trace a failure",
-    ),
-    (
-        Context::Traces,
-        &["="],
-        Action::LabelUnknown,
-        "label the trace unknown",
-    ),
-    (
-        Context::Timeline,
-        &["n"],
-        Action::NextFailure,
-        "next failing step",
-    ),
-    (
-        Context::Timeline,
-        &["N"],
-        Action::PrevFailure,
-        "previous failing step",
-    ),
-    (
-        Context::Timeline,
-        &["space", "enter"],
-        Action::ToggleCollapse,
-        "collapse or expand the subtree / retries",
-    ),
-    (
-        Context::Timeline,
-        &["e"],
-        Action::ExpandAll,
-        "expand everything",
-    ),
-    (
-        Context::Timeline,
-        &["f"],
-        Action::ToggleFullscreen,
-        "full-screen step detail",
-    ),
-    (
-        Context::Timeline,
-        &["+"],
-        Action::LabelSuccess,
-        "label the trace a success",
-    ),
-    (
-        Context::Timeline,
-        &["-"],
-        Action::LabelFailure,
-        "label the trace a failure",
-    ),
-    (
-        Context::Detail,
-        &["/"],
-        Action::Search,
-        "search in the step (recalls the last query)",
-    ),
+    (Context::Global, &["g", "home"], Action::Top, "go to the top"),
+    (Context::Global, &["G", "end"], Action::Bottom, "go to the bottom"),
+    (Context::Global, &["ctrl-d", "pagedown"], Action::HalfPageDown, "half a page down"),
+    (Context::Global, &["ctrl-u", "pageup"], Action::HalfPageUp, "half a page up"),
+    (Context::Global, &["1"], Action::ShowTraces, "the trace list"),
+    (Context::Global, &["2"], Action::ShowFailures, "failure clusters"),
+    (Context::Traces, &["enter"], Action::Open, "open the trace's timeline"),
+    (Context::Traces, &["/"], Action::Filter, "filter (outcome:failure agent:x error:y text)"),
+    (Context::Traces, &["c"], Action::ClearFilter, "clear the filter"),
+    (Context::Traces, &["s"], Action::CycleSort, "sort by the next column"),
+    (Context::Traces, &["S"], Action::ReverseSort, "reverse the sort order"),
+    (Context::Traces, &["r"], Action::Refresh, "reload from the store"),
+    (Context::Traces, &["+"], Action::LabelSuccess, "label the trace a success"),
+    (Context::Traces, &["-"], Action::LabelFailure, "label the trace a failure"),
+    (Context::Traces, &["="], Action::LabelUnknown, "label the trace unknown"),
+    (Context::Timeline, &["n"], Action::NextFailure, "next failing step"),
+    (Context::Timeline, &["N"], Action::PrevFailure, "previous failing step"),
+    (Context::Timeline, &["space", "enter"], Action::ToggleCollapse, "collapse or expand the subtree / retries"),
+    (Context::Timeline, &["e"], Action::ExpandAll, "expand everything"),
+    (Context::Timeline, &["f"], Action::ToggleFullscreen, "full-screen step detail"),
+    (Context::Timeline, &["c"], Action::ConfirmCause, "confirm the marked root cause (your label)"),
+    (Context::Timeline, &["m"], Action::MarkCause, "mark the selected step as the root cause"),
+    (Context::Timeline, &["+"], Action::LabelSuccess, "label the trace a success"),
+    (Context::Timeline, &["-"], Action::LabelFailure, "label the trace a failure"),
+    (Context::Detail, &["/"], Action::Search, "search in the step (recalls the last query)"),
     (Context::Detail, &["n"], Action::NextMatch, "next match"),
     (Context::Detail, &["N"], Action::PrevMatch, "previous match"),
-    (
-        Context::Detail,
-        &["w"],
-        Action::ToggleWrap,
-        "wrap long lines on or off",
-    ),
-    (
-        Context::Detail,
-        &["f"],
-        Action::ToggleFullscreen,
-        "full screen on or off",
-    ),
-    (
-        Context::Detail,
-        &["y"],
-        Action::Copy,
-        "copy the selected field (OSC 52)",
-    ),
-    (
-        Context::Detail,
-        &["]"],
-        Action::NextField,
-        "select the next field",
-    ),
-    (
-        Context::Detail,
-        &["["],
-        Action::PrevField,
-        "select the previous field",
-    ),
-    (
-        Context::Empty,
-        &["i"],
-        Action::ImportSamples,
-        "import the bundled sample-traces/",
-    ),
+    (Context::Detail, &["w"], Action::ToggleWrap, "wrap long lines on or off"),
+    (Context::Detail, &["f"], Action::ToggleFullscreen, "full screen on or off"),
+    (Context::Detail, &["y"], Action::Copy, "copy the selected field (OSC 52)"),
+    (Context::Detail, &["]"], Action::NextField, "select the next field"),
+    (Context::Detail, &["["], Action::PrevField, "select the previous field"),
+    (Context::Failures, &["enter"], Action::Open, "list the cluster's traces"),
+    (Context::Failures, &["a"], Action::Attribute, "attribute all failed traces (rules engine)"),
+    (Context::Failures, &["r"], Action::Refresh, "reload the clusters"),
+    (Context::Empty, &["i"], Action::ImportSamples, "import the bundled sample-traces/"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -370,7 +236,7 @@ impl Keymap {
             let context = Context::parse(context_name).ok_or_else(|| {
                 error(
                     &format!("[keys.{context_name}]"),
-                    format!("unknown pane {context_name:?}; expected global, traces, timeline, detail or empty"),
+                    format!("unknown pane {context_name:?}; expected global, traces, timeline, detail, failures or empty"),
                 )
             })?;
             for (action_name, keys) in actions {

@@ -54,6 +54,7 @@ pub fn run(
     tracing::info!(store = %store_dir.display(), "opening the UI");
     let mut state = AppState::new(store_dir.display().to_string(), screen, chrono::Utc::now());
     state.samples = find_samples();
+    state.user = crate::identity::current_user();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

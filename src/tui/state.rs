@@ -12,6 +12,7 @@ use super::keymap::Context;
 use super::layout::areas;
 use super::panes::detail::DetailState;
 use super::panes::detail_content::build_detail;
+use super::panes::failures::FailuresState;
 use super::panes::timeline::TimelineState;
 use super::panes::traces::TraceListState;
 use super::widgets::text_input::TextInput;
@@ -24,6 +25,7 @@ pub enum Screen {
     Empty,
     Traces,
     Trace,
+    Failures,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +56,12 @@ pub struct AppState {
     pub samples: Option<PathBuf>,
     pub importing: bool,
     pub pending_trace: Option<RequestId>,
+    pub failures: FailuresState,
+    /// The category picker of "mark as root cause": the highlighted row.
+    pub picker: Option<usize>,
     pub size: Rect,
+    /// Who labels, for provenance (injected like the clock).
+    pub user: String,
     /// The clock, injected so that state changes stay deterministic.
     pub now: DateTime<Utc>,
     next_request: RequestId,
@@ -75,6 +82,9 @@ impl AppState {
             samples: None,
             importing: false,
             pending_trace: None,
+            failures: FailuresState::default(),
+            picker: None,
+            user: "unknown".into(),
             size: Rect::new(0, 0, 80, 24),
             now,
             next_request: 0,
@@ -123,6 +133,12 @@ impl AppState {
         result
     }
 
+    pub fn load_clusters(&mut self) -> Effect {
+        let request = self.next_id();
+        self.failures.pending = Some(request);
+        Effect::LoadClusters { request }
+    }
+
     pub fn open_trace(&mut self, trace_id: String) -> Effect {
         let request = self.next_id();
         self.pending_trace = Some(request);
@@ -135,6 +151,7 @@ impl AppState {
         match self.screen {
             Screen::StoreError(_) | Screen::Empty => Context::Empty,
             Screen::Traces => Context::Traces,
+            Screen::Failures => Context::Failures,
             Screen::Trace if self.detail.fullscreen || self.focus == Focus::Detail => {
                 Context::Detail
             }
@@ -153,6 +170,7 @@ impl AppState {
             t.set_viewport(a.timeline.height.saturating_sub(2) as usize);
         }
         self.detail.viewport = a.detail.height.saturating_sub(2) as usize;
+        self.failures.viewport = a.body.height.saturating_sub(3) as usize;
     }
 
     /// Shows the selected step in the detail pane when it changed.
@@ -192,6 +210,8 @@ impl AppState {
                 request,
                 trace,
                 attributions,
+                human,
+                violations,
             } => {
                 if self.pending_trace != Some(request) {
                     return Vec::new();
@@ -199,13 +219,44 @@ impl AppState {
                 self.pending_trace = None;
                 self.status = None;
                 let attribution = preferred_attribution(&attributions);
-                self.timeline = Some(TimelineState::new(trace, attribution));
+                let mut timeline = TimelineState::new(trace, attribution);
+                timeline.violations = violations;
+                if let Some(label) = &human {
+                    timeline.set_human_cause(label);
+                }
+                self.timeline = Some(timeline);
                 self.detail.step_pos = None;
                 self.detail.fullscreen = false;
                 self.screen = Screen::Trace;
                 self.focus = Focus::Timeline;
                 self.resize(self.size.width, self.size.height);
                 self.sync_detail();
+                Vec::new()
+            }
+            Msg::ClustersLoaded { request, clusters } => {
+                self.failures.apply(request, clusters);
+                Vec::new()
+            }
+            Msg::Attributed { count } => {
+                self.failures.attributing = false;
+                self.status = Some(format!(
+                    "attributed {count} failed traces with the rules engine"
+                ));
+                vec![self.load_clusters()]
+            }
+            Msg::HumanLabelSaved(label) => {
+                if let Some(t) = self
+                    .timeline
+                    .as_mut()
+                    .filter(|t| t.trace.id == label.trace_id)
+                {
+                    t.set_human_cause(&label);
+                }
+                self.status = Some(format!(
+                    "root cause labelled {} by {}",
+                    label.category.as_str(),
+                    label.by
+                ));
                 Vec::new()
             }
             Msg::Labelled { trace_id, outcome } => {

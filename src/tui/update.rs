@@ -1,22 +1,28 @@
 //! Keys and mouse → actions → state changes and effects. Synchronous: it
 //! never waits; anything slow is returned as an effect.
 
-use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
 use super::action::Action;
 use super::effect::Effect;
 use super::keymap::{Context, Keymap};
 use super::layout::areas;
+use super::panes::timeline::CauseSource;
+use super::panes::traces::ClusterView;
 use super::state::{AppState, Focus, Input, Screen};
 use super::widgets::text_input::{InputOutcome, TextInput};
-use crate::model::OutcomeLabel;
+use crate::model::{FailureCategory, HumanLabel, OutcomeLabel};
 use crate::store::filter_syntax::parse_filter;
 use crate::store::SortKey;
 
 impl AppState {
-    /// A key press: typed into the open input, or looked up in the keymap.
+    /// A key press: typed into the open input or picker, or looked up in
+    /// the keymap.
     pub fn on_key(&mut self, keymap: &Keymap, key: &KeyEvent) -> Vec<Effect> {
+        if self.picker.is_some() {
+            return self.on_picker_key(key);
+        }
         match &mut self.input {
             Input::Filter(input) => {
                 let outcome = input.handle(key);
@@ -96,6 +102,7 @@ impl AppState {
             Action::HalfPageDown => self.move_by(self.half_page() as isize),
             Action::Top => self.go_end(false),
             Action::Bottom => self.go_end(true),
+            Action::Open if self.screen == Screen::Failures => self.open_cluster(),
             Action::Open => match self.list.selected_summary() {
                 Some(s) => {
                     let id = s.id.clone();
@@ -125,7 +132,38 @@ impl AppState {
                 self.list.descending = !self.list.descending;
                 self.reload_list()
             }
+            Action::Refresh if self.screen == Screen::Failures => vec![self.load_clusters()],
             Action::Refresh => self.reload_list(),
+            Action::ShowTraces => {
+                let leaving_cluster = self.list.only.take().is_some();
+                self.screen = Screen::Traces;
+                if leaving_cluster {
+                    self.reload_list()
+                } else {
+                    Vec::new()
+                }
+            }
+            Action::ShowFailures => {
+                self.screen = Screen::Failures;
+                if self.failures.loaded || self.failures.pending.is_some() {
+                    Vec::new()
+                } else {
+                    vec![self.load_clusters()]
+                }
+            }
+            Action::Attribute if !self.failures.attributing => {
+                self.failures.attributing = true;
+                self.status = Some("attributing failed traces with the rules engine…".into());
+                vec![Effect::AttributeAll]
+            }
+            Action::Attribute => Vec::new(),
+            Action::ConfirmCause => self.confirm_cause(),
+            Action::MarkCause => {
+                if self.timeline.is_some() {
+                    self.picker = Some(0);
+                }
+                Vec::new()
+            }
             Action::LabelSuccess => self.label(OutcomeLabel::Success),
             Action::LabelFailure => self.label(OutcomeLabel::Failure),
             Action::LabelUnknown => self.label(OutcomeLabel::Unknown),
@@ -215,6 +253,10 @@ impl AppState {
             self.focus = Focus::Timeline;
         } else if self.screen == Screen::Trace {
             self.screen = Screen::Traces;
+        } else if self.screen == Screen::Traces && self.list.only.is_some() {
+            self.list.only = None;
+            self.list.rows.clear();
+            self.screen = Screen::Failures;
         } else {
             self.status = None;
         }
@@ -255,12 +297,24 @@ impl AppState {
                 self.detail.scroll_by(delta);
                 Vec::new()
             }
+            Context::Failures => {
+                self.failures.move_by(delta);
+                Vec::new()
+            }
             _ => Vec::new(),
         }
     }
 
     fn go_end(&mut self, bottom: bool) -> Vec<Effect> {
         match self.context() {
+            Context::Failures => {
+                self.failures.move_by(if bottom {
+                    isize::MAX / 2
+                } else {
+                    isize::MIN / 2
+                });
+                Vec::new()
+            }
             Context::Traces if bottom => self.with_list(|list, ids| list.go_bottom(ids)),
             Context::Traces => self.with_list(|list, ids| list.go_top(ids)),
             Context::Timeline => {
@@ -339,5 +393,87 @@ impl AppState {
             }
             _ => Vec::new(),
         }
+    }
+}
+
+/// The categories offered by "mark as root cause", harness problems first.
+pub fn picker_categories() -> Vec<FailureCategory> {
+    let mut all = FailureCategory::ALL.to_vec();
+    all.sort_by_key(|c| !c.is_harness_problem());
+    all
+}
+
+impl AppState {
+    fn on_picker_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        let count = picker_categories().len();
+        let Some(selected) = self.picker else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down => self.picker = Some((selected + 1).min(count - 1)),
+            KeyCode::Char('k') | KeyCode::Up => self.picker = Some(selected.saturating_sub(1)),
+            KeyCode::Esc | KeyCode::Char('q') => self.picker = None,
+            KeyCode::Enter => {
+                self.picker = None;
+                let category = picker_categories()[selected];
+                let step = self
+                    .timeline
+                    .as_ref()
+                    .and_then(|t| t.selected_pos().map(|p| t.trace.steps[p].id.clone()));
+                if let Some(step) = step {
+                    return self.human_label(step, category);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Confirms the marked root cause as a person's label.
+    fn confirm_cause(&mut self) -> Vec<Effect> {
+        let Some(t) = &self.timeline else {
+            return Vec::new();
+        };
+        let (Some(pos), CauseSource::Attribution { category, .. }) =
+            (t.root_cause, &t.cause_source)
+        else {
+            self.status = Some("no engine attribution to confirm; m marks a step yourself".into());
+            return Vec::new();
+        };
+        let category = FailureCategory::parse(category).unwrap_or(FailureCategory::Unknown);
+        let step = t.trace.steps[pos].id.clone();
+        self.human_label(step, category)
+    }
+
+    fn human_label(&mut self, step_id: String, category: FailureCategory) -> Vec<Effect> {
+        let Some(t) = &self.timeline else {
+            return Vec::new();
+        };
+        vec![Effect::SaveHumanLabel(HumanLabel {
+            trace_id: t.trace.id.clone(),
+            root_cause_step_id: step_id,
+            category,
+            by: format!("user:{}", self.user),
+            at: self.now,
+            note: Some("labelled in the UI".into()),
+        })]
+    }
+
+    fn open_cluster(&mut self) -> Vec<Effect> {
+        let Some(cluster) = self.failures.selected_cluster() else {
+            return Vec::new();
+        };
+        self.list.only = Some(ClusterView {
+            title: format!(
+                "{} · {} · {} → {}",
+                cluster.agent,
+                cluster.category.as_str(),
+                cluster.cause,
+                cluster.symptom
+            ),
+            ids: cluster.trace_ids.clone(),
+        });
+        self.screen = Screen::Traces;
+        self.reload_list()
     }
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::keymap::Keymap;
 use super::layout::areas;
-use super::panes::{detail, empty, help, timeline, traces};
+use super::panes::{detail, empty, failures, help, timeline, traces};
 use super::state::{AppState, Focus, Input, Screen};
 use super::theme::Theme;
 
@@ -36,6 +36,7 @@ pub fn draw(state: &AppState, keymap: &Keymap, theme: &Theme, area: Rect, buf: &
             )
         }
         Screen::Traces => traces::render(&state.list, theme, true, a.body, buf),
+        Screen::Failures => failures::render(&state.failures, theme, a.body, buf),
         Screen::Trace => match &state.timeline {
             Some(t) => {
                 if !state.detail.fullscreen {
@@ -53,6 +54,9 @@ pub fn draw(state: &AppState, keymap: &Keymap, theme: &Theme, area: Rect, buf: &
         },
     }
     draw_status(state, keymap, theme, a.status, buf);
+    if state.picker.is_some() {
+        draw_picker(state, theme, area, buf);
+    }
     if state.help {
         help::render(keymap, state.context(), theme, area, buf);
     }
@@ -62,6 +66,7 @@ fn draw_header(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let where_ = match state.screen {
         Screen::Trace => "trace",
         Screen::Traces => "traces",
+        Screen::Failures => "failures",
         Screen::Empty => "empty store",
         Screen::StoreError(_) => "store error",
     };
@@ -122,4 +127,55 @@ fn hints<'a>(state: &AppState, keymap: &'a Keymap, theme: &Theme) -> Line<'a> {
 fn short(description: &str) -> &str {
     let end = description.find(['(', '/']).unwrap_or(description.len());
     description[..end].trim_end()
+}
+
+/// The category picker of "mark as root cause".
+fn draw_picker(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+    let categories = super::update::picker_categories();
+    let step = state
+        .timeline
+        .as_ref()
+        .and_then(|t| {
+            t.selected_pos()
+                .map(|p| format!("#{} {}", t.trace.steps[p].index, t.trace.steps[p].name))
+        })
+        .unwrap_or_default();
+    let height = (categories.len() as u16 + 2).min(area.height);
+    let width = 44.min(area.width);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(popup, buf);
+    let lines: Vec<Line> = categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let kind = if c.is_harness_problem() {
+                "harness"
+            } else {
+                "noise"
+            };
+            let line = Line::from(vec![
+                Span::styled(format!(" {:<24}", c.as_str()), theme.text),
+                Span::styled(kind, theme.muted),
+            ]);
+            if Some(i) == state.picker {
+                line.patch_style(theme.selection)
+            } else {
+                line
+            }
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(
+            format!(" Root cause {step}: category (Enter, Esc) "),
+            theme.header,
+        ));
+    Paragraph::new(lines).block(block).render(popup, buf);
 }

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::effect::{Anchor, Effect, Msg};
+use crate::analyze::{check_assertions, rules_engine};
 use crate::ingest::{import_paths, ImportOptions, NoProgress};
 use crate::model::LabelProvenance;
 use crate::store::{Store, TraceQuery};
+use crate::triage::{self, HarnessLookup, Selection};
 
 /// Runs one effect (blocking) and sends its result. `Copy` and `Quit` are
 /// handled by the event loop itself.
@@ -82,11 +84,43 @@ fn execute(store: &Store, effect: Effect) -> Result<Option<Msg>, String> {
         Effect::LoadTrace { request, trace_id } => {
             let trace = store.trace(&trace_id).map_err(text)?;
             let attributions = store.attributions(&trace_id).map_err(text)?;
+            let human = store.human_label(&trace_id).map_err(text)?;
+            let violations = violations(store, &trace).map_err(text)?;
             Msg::TraceLoaded {
                 request,
                 trace: Arc::new(trace),
                 attributions,
+                human,
+                violations,
             }
+        }
+        Effect::LoadSummaries { request, ids } => {
+            let mut rows = Vec::with_capacity(ids.len());
+            for id in ids {
+                match store.summary(&id) {
+                    Ok(s) => rows.push(s),
+                    Err(crate::store::StoreError::UnknownTrace(_)) => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            Msg::SortedLoaded { request, rows }
+        }
+        Effect::LoadClusters { request } => Msg::ClustersLoaded {
+            request,
+            clusters: triage::clusters(store, rules_engine::ENGINE, None).map_err(text)?,
+        },
+        Effect::AttributeAll => {
+            let done = triage::attribute_with_rules(
+                store,
+                &Selection::default(),
+                &HarnessLookup::default(),
+            )
+            .map_err(text)?;
+            Msg::Attributed { count: done.len() }
+        }
+        Effect::SaveHumanLabel(label) => {
+            store.put_human_label(&label).map_err(text)?;
+            Msg::HumanLabelSaved(label)
         }
         Effect::SetOutcome { trace_id, outcome } => {
             let provenance = LabelProvenance {
@@ -100,10 +134,36 @@ fn execute(store: &Store, effect: Effect) -> Result<Option<Msg>, String> {
             Msg::Labelled { trace_id, outcome }
         }
         Effect::ImportSamples { path } => {
-            let report = import_paths(store, &[path], &ImportOptions::default(), &NoProgress)
-                .map_err(|e| e.to_string())?;
+            let report = import_paths(
+                store,
+                std::slice::from_ref(&path),
+                &ImportOptions::default(),
+                &NoProgress,
+            )
+            .map_err(|e| e.to_string())?;
+            for (file, harness) in crate::harness::find_harness_files(&[path]) {
+                let version = crate::harness::imported_version(&file, harness, chrono::Utc::now());
+                store.put_harness_version(&version).map_err(text)?;
+            }
             Msg::Imported(report)
         }
         Effect::Copy(_) | Effect::Quit => return Ok(None),
     }))
+}
+
+/// The harness assertions a trace breaks, as sentences for the timeline.
+fn violations(
+    store: &Store,
+    trace: &crate::model::Trace,
+) -> Result<Vec<String>, crate::store::StoreError> {
+    let Some(harness) = HarnessLookup::default().for_trace(store, trace)? else {
+        return Ok(Vec::new());
+    };
+    Ok(check_assertions(trace, &harness)
+        .into_iter()
+        .map(|v| match v.rule {
+            Some(rule) => format!("{} (rule {rule}): {}", v.assertion_id, v.message),
+            None => format!("{}: {}", v.assertion_id, v.message),
+        })
+        .collect())
 }

@@ -3,6 +3,7 @@
 pub mod detail;
 pub mod detail_content;
 pub mod empty;
+pub mod failures;
 pub mod help;
 pub mod timeline;
 pub mod traces;

@@ -37,6 +37,10 @@ pub enum CauseSource {
         category: String,
         explanation: String,
     },
+    Human {
+        by: String,
+        category: String,
+    },
     FirstError,
     None,
 }
@@ -56,6 +60,8 @@ pub struct TimelineState {
     pub cause_source: CauseSource,
     /// Steps on the way from the root cause to the symptom (exclusive).
     pub path: HashSet<usize>,
+    /// Harness assertions this trace breaks, as sentences.
+    pub violations: Vec<String>,
 }
 
 impl TimelineState {
@@ -100,9 +106,31 @@ impl TimelineState {
             symptom,
             cause_source,
             path,
+            violations: Vec::new(),
         };
         state.rebuild_rows();
         state
+    }
+
+    /// A person's label overrides any engine's root cause.
+    pub fn set_human_cause(&mut self, label: &crate::model::HumanLabel) {
+        let Some(pos) = self
+            .trace
+            .steps
+            .iter()
+            .position(|s| s.id == label.root_cause_step_id)
+        else {
+            return;
+        };
+        self.root_cause = Some(pos);
+        if self.symptom.is_none() {
+            self.symptom = Some(pos);
+        }
+        self.path = cause_path(&self.trace, self.root_cause, self.symptom);
+        self.cause_source = CauseSource::Human {
+            by: label.by.clone(),
+            category: label.category.as_str().to_owned(),
+        };
     }
 
     pub fn selected_pos(&self) -> Option<usize> {
@@ -321,6 +349,7 @@ fn title(state: &TimelineState) -> String {
         CauseSource::Attribution {
             engine, category, ..
         } => format!(" · cause: {category} ({engine})"),
+        CauseSource::Human { by, category } => format!(" · cause: {category} (labelled by {by})"),
         CauseSource::FirstError => " · cause: first error".into(),
         CauseSource::None => String::new(),
     };
@@ -343,11 +372,23 @@ pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, b
             theme.border
         })
         .title(Span::styled(title(state), theme.header));
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     block.render(area, buf);
     if inner.height == 0 || inner.width < 20 {
         return;
     }
+    // Broken assertions take the last lines, as long as steps keep most room.
+    let shown = state
+        .violations
+        .len()
+        .min((inner.height as usize).saturating_sub(3) / 3)
+        .min(3);
+    for (i, violation) in state.violations.iter().take(shown).enumerate() {
+        let y = inner.bottom() - shown as u16 + i as u16;
+        let line = Line::styled(format!("⚠ {violation}"), theme.unknown);
+        buf.set_line(inner.x, y, &line, inner.width);
+    }
+    inner.height -= shown as u16;
     let trace = &state.trace;
     let trace_ms = trace.duration_ms().unwrap_or(1);
     let width = inner.width as usize;

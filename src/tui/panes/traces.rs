@@ -42,6 +42,15 @@ pub struct TraceListState {
     pub pending_count: Option<RequestId>,
     /// `G` pressed before the count was known.
     pub tail_wanted: bool,
+    /// Set when the list shows one failure cluster's traces.
+    pub only: Option<ClusterView>,
+}
+
+/// The traces of one failure cluster, shown in the trace list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterView {
+    pub title: String,
+    pub ids: Vec<String>,
 }
 
 impl TraceListState {
@@ -68,6 +77,15 @@ impl TraceListState {
         self.scroll_top = 0;
         self.at_end = false;
         self.total = None;
+        if let Some(only) = &self.only {
+            let request = next_id();
+            self.pending_page = Some(request);
+            self.total = Some(only.ids.len() as u64);
+            return vec![Effect::LoadSummaries {
+                request,
+                ids: only.ids.clone(),
+            }];
+        }
         let count = next_id();
         self.pending_count = Some(count);
         let page = next_id();
@@ -90,6 +108,11 @@ impl TraceListState {
             },
             load,
         ]
+    }
+
+    /// Whether rows come page by page off the time index (else all at once).
+    fn pages_from_index(&self) -> bool {
+        self.sort == SortKey::Time && self.only.is_none()
     }
 
     fn page_effect(&self, request: RequestId, anchor: Anchor) -> Effect {
@@ -125,7 +148,7 @@ impl TraceListState {
             .min(self.last_index())
             .clamp(self.offset, window_end - 1);
         self.keep_visible();
-        if self.pending_page.is_some() || self.sort != SortKey::Time {
+        if self.pending_page.is_some() || !self.pages_from_index() {
             return Vec::new();
         }
         let mut effects = Vec::new();
@@ -152,7 +175,7 @@ impl TraceListState {
     }
 
     pub fn go_bottom(&mut self, next_id: &mut dyn FnMut() -> RequestId) -> Vec<Effect> {
-        if self.at_end || self.sort != SortKey::Time {
+        if self.at_end || !self.pages_from_index() {
             let last = self.offset + self.rows.len();
             return self.select(last.saturating_sub(1), next_id);
         }
@@ -284,7 +307,13 @@ fn title(state: &TraceListState) -> String {
     if state.sort != SortKey::Time && state.total.is_some_and(|t| t as usize > SORTED_LIMIT) {
         title.push_str(&format!("(top {}) ", thousands(SORTED_LIMIT as u64)));
     }
-    if !state.filter_text.is_empty() {
+    if let Some(only) = &state.only {
+        title = format!(
+            " Cluster · {} traces · {} (Esc back to failures) ",
+            thousands(only.ids.len() as u64),
+            only.title
+        );
+    } else if !state.filter_text.is_empty() {
         title.push_str(&format!("· filter: {} ", state.filter_text));
     }
     title
