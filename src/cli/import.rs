@@ -21,6 +21,18 @@ pub struct ImportArgs {
     /// Traces per atomic write batch
     #[arg(long, default_value_t = 256)]
     pub batch_size: usize,
+    /// Chat transcripts: where the message list is (dotted path)
+    #[arg(long, value_name = "PATH")]
+    pub messages_field: Option<String>,
+    /// Chat transcripts: where the run id is
+    #[arg(long, value_name = "PATH")]
+    pub id_field: Option<String>,
+    /// Chat transcripts: where the reward or pass flag is
+    #[arg(long, value_name = "PATH")]
+    pub outcome_field: Option<String>,
+    /// Chat transcripts: numeric rewards at or above this are successes
+    #[arg(long, default_value_t = 0.5)]
+    pub success_threshold: f64,
     /// Outcome labels to apply after import: CSV `trace_id,outcome[,score]` or JSONL
     #[arg(long, value_name = "FILE")]
     pub labels: Vec<PathBuf>,
@@ -93,6 +105,12 @@ pub fn run(store_dir: &Path, args: ImportArgs) -> anyhow::Result<ExitCode> {
         strict: args.strict,
         format: args.format,
         batch_size: args.batch_size.max(1),
+        chat: crate::ingest::chat::ChatFields {
+            messages: args.messages_field.clone(),
+            id: args.id_field.clone(),
+            outcome: args.outcome_field.clone(),
+            success_threshold: args.success_threshold,
+        },
     };
     let report = import_paths(&store, &args.paths, &options, &Progress::new())?;
     let harnesses = register_harnesses(&store, &args.paths)?;
@@ -140,6 +158,12 @@ fn print_report(report: &ImportReport) {
         "imported {} traces ({} steps) from {} files; {} already present; {} rejected",
         report.imported, report.steps, report.files, report.already_present, report.rejected
     );
+    if report.scored + report.unmatched_scores > 0 {
+        println!(
+            "scores set the outcome of {} traces; {} scores name traces not in the store",
+            report.scored, report.unmatched_scores
+        );
+    }
 }
 
 fn report_json(report: &ImportReport) -> serde_json::Value {
@@ -149,6 +173,8 @@ fn report_json(report: &ImportReport) -> serde_json::Value {
         "steps": report.steps,
         "already_present": report.already_present,
         "rejected": report.rejected,
+        "scored": report.scored,
+        "unmatched_scores": report.unmatched_scores,
         "rejections": report.rejections.iter().map(|r| serde_json::json!({
             "file": r.location.file,
             "line": r.location.line,

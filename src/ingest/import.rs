@@ -10,10 +10,12 @@ use serde::de::{SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use thiserror::Error;
 
-use super::detect::{classify, FileKind, Format};
+use super::chat::ChatFields;
+use super::decode::{checked, decode_binary, decode_json, Decoded};
+use super::detect::{classify, classify_bytes, FileKind, Format};
 use super::input::{expand_paths, LineReader, Source};
 use super::location::{plain_json_message, Location, RecordError, Rejection};
-use super::native;
+use super::spans::SpanPool;
 use crate::model::Trace;
 use crate::store::{Store, StoreError};
 
@@ -27,6 +29,8 @@ pub struct ImportOptions {
     pub format: Option<Format>,
     /// Traces per atomic batch.
     pub batch_size: usize,
+    /// Where chat transcripts keep their messages, id and outcome.
+    pub chat: ChatFields,
 }
 
 impl Default for ImportOptions {
@@ -35,6 +39,10 @@ impl Default for ImportOptions {
             strict: false,
             format: None,
             batch_size: 256,
+            chat: ChatFields {
+                success_threshold: 0.5,
+                ..ChatFields::default()
+            },
         }
     }
 }
@@ -61,6 +69,10 @@ pub struct ImportReport {
     pub rejections: Vec<Rejection>,
     /// Files that are not traces: `(file, what it is)`.
     pub skipped: Vec<(String, String)>,
+    /// Stored traces whose outcome a score in this import set.
+    pub scored: usize,
+    /// Scores naming traces that are not in the store.
+    pub unmatched_scores: usize,
 }
 
 #[derive(Debug, Error)]
@@ -79,11 +91,74 @@ pub fn import_paths(
     progress: &dyn ImportProgress,
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
+    let mut pool = SpanPool::default();
     for source in expand_paths(paths)? {
-        import_source(store, source, options, progress, &mut report)?;
+        import_source(store, source, options, progress, &mut report, &mut pool)?;
     }
+    store_pool(store, pool, options, &mut report)?;
     store.flush()?;
     Ok(report)
+}
+
+/// Assembles the pooled spans and runs into traces and stores them; applies
+/// scores to traces assembled here or already stored.
+pub fn store_pool(
+    store: &Store,
+    pool: SpanPool,
+    options: &ImportOptions,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    if pool.is_empty() {
+        return Ok(());
+    }
+    let (traces, scores) = pool.assemble();
+    let mut batch = Vec::with_capacity(options.batch_size);
+    for trace in traces {
+        let id = trace.id.clone();
+        match checked(trace) {
+            Ok(trace) => batch.push(trace),
+            Err(e) => {
+                report.rejected += 1;
+                let file = format!("trace {id} (assembled from spans)");
+                push_rejection(report, e.locate(&file, 0, 0));
+            }
+        }
+        if batch.len() >= options.batch_size {
+            store_batch(store, &mut batch, report)?;
+        }
+    }
+    store_batch(store, &mut batch, report)?;
+    for score in scores {
+        let provenance = crate::model::LabelProvenance {
+            by: format!("{}:{}", score.source, score.name),
+            at: None,
+            note: None,
+        };
+        let outcome = if score.value >= 0.5 {
+            crate::model::OutcomeLabel::Success
+        } else {
+            crate::model::OutcomeLabel::Failure
+        };
+        match store.set_outcome(&score.trace_id, outcome, Some(score.value), provenance) {
+            Ok(()) => report.scored += 1,
+            Err(StoreError::UnknownTrace(_)) => report.unmatched_scores += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+fn store_batch(
+    store: &Store,
+    batch: &mut Vec<Trace>,
+    report: &mut ImportReport,
+) -> Result<(), StoreError> {
+    let result = store.insert_traces(batch)?;
+    report.imported += result.inserted;
+    report.steps += result.steps;
+    report.already_present += result.already_present.len();
+    batch.clear();
+    Ok(())
 }
 
 /// Imports one source into `store`, adding to `report`.
@@ -93,12 +168,13 @@ pub fn import_source(
     options: &ImportOptions,
     progress: &dyn ImportProgress,
     report: &mut ImportReport,
+    pool: &mut SpanPool,
 ) -> Result<(), ImportError> {
     report.files += 1;
     if options.strict {
         let source = source.rereadable()?;
         let mut rejections = Vec::new();
-        let mut validate_only = |_: Trace| Ok(());
+        let mut validate_only = |_: Decoded| Ok(());
         let skipped = read_source(&source, options, progress, &mut validate_only, &mut |r| {
             rejections.push(r)
         })?;
@@ -111,9 +187,9 @@ pub fn import_source(
             push_rejection(report, first);
             return Ok(());
         }
-        return store_source(store, &source, options, progress, report);
+        return store_source(store, &source, options, progress, report, pool);
     }
-    store_source(store, &source, options, progress, report)
+    store_source(store, &source, options, progress, report, pool)
 }
 
 fn store_source(
@@ -122,6 +198,7 @@ fn store_source(
     options: &ImportOptions,
     progress: &dyn ImportProgress,
     report: &mut ImportReport,
+    pool: &mut SpanPool,
 ) -> Result<(), ImportError> {
     let mut batch: Vec<Trace> = Vec::with_capacity(options.batch_size);
     let mut rejections = Vec::new();
@@ -134,10 +211,18 @@ fn store_source(
         batch.clear();
         Ok(())
     };
-    let mut on_trace = |trace: Trace| -> Result<(), StoreError> {
-        batch.push(trace);
-        if batch.len() >= options.batch_size {
-            flush(&mut batch)?;
+    let mut on_trace = |decoded: Decoded| -> Result<(), StoreError> {
+        match decoded {
+            Decoded::Trace(trace) => {
+                batch.push(*trace);
+                if batch.len() >= options.batch_size {
+                    flush(&mut batch)?;
+                }
+            }
+            Decoded::Spans(spans) => pool.spans.extend(spans),
+            Decoded::Logs(logs) => pool.logs.extend(logs),
+            Decoded::Runs(runs) => runs.into_iter().for_each(|r| pool.add_run(r)),
+            Decoded::Scores(scores) => pool.scores.extend(scores),
         }
         Ok(())
     };
@@ -164,7 +249,7 @@ fn push_rejection(report: &mut ImportReport, rejection: Rejection) {
     }
 }
 
-type TraceSink<'a> = dyn FnMut(Trace) -> Result<(), StoreError> + 'a;
+type TraceSink<'a> = dyn FnMut(Decoded) -> Result<(), StoreError> + 'a;
 type RejectSink<'a> = dyn FnMut(Rejection) + 'a;
 
 /// Reads one source, handing each decoded trace and each rejection to the
@@ -178,6 +263,23 @@ fn read_source(
 ) -> Result<Option<String>, ImportError> {
     let mut reader = LineReader::open(source)?;
     progress.file_started(&reader.name, reader.len);
+    let head = reader.head()?;
+    let binary = match options.format {
+        Some(f) if f.is_binary() => Some(f),
+        Some(_) => None,
+        None => classify_bytes(&head, &reader.name),
+    };
+    if let Some(format) = binary {
+        let mut body = Vec::new();
+        reader.read_rest(&mut body)?;
+        progress.advanced(reader.bytes_read);
+        match decode_binary(format, &body) {
+            Ok(decoded) => on_trace(decoded)?,
+            Err(e) => on_reject(e.locate(&reader.name, 1, 1)),
+        }
+        progress.file_finished(&reader.name);
+        return Ok(None);
+    }
     let mut line = Vec::new();
     let Some(first_line_no) = next_nonblank(&mut reader, &mut line)? else {
         progress.file_finished(&reader.name);
@@ -207,7 +309,7 @@ fn read_source(
     };
     let format = match options.format {
         Some(f) => f,
-        None => match classify(&first_value) {
+        None => match classify(&first_value, &options.chat) {
             FileKind::Traces(f) => f,
             FileKind::Companion(kind) => return Ok(Some(kind.to_owned())),
             FileKind::Unknown(reasons) => {
@@ -218,7 +320,7 @@ fn read_source(
     };
     let mut line_no = first_line_no;
     loop {
-        decode_record(format, &line, on_trace, on_reject, |e| {
+        decode_record(format, &line, options, line_no, on_trace, on_reject, |e| {
             e.locate(&reader.name, line_no, 1)
         })?;
         progress.advanced(reader.bytes_read);
@@ -256,6 +358,8 @@ fn unknown_format(file: &str, line: usize, reasons: &[String]) -> Rejection {
 fn decode_record(
     format: Format,
     record: &[u8],
+    options: &ImportOptions,
+    line: usize,
     on_trace: &mut TraceSink<'_>,
     on_reject: &mut RejectSink<'_>,
     locate: impl Fn(RecordError) -> Rejection,
@@ -269,10 +373,7 @@ fn decode_record(
         }));
         return Ok(());
     }
-    let decoded = match format {
-        Format::Native => native::parse_trace(record),
-    };
-    match decoded {
+    match decode_json(format, record, &options.chat, line) {
         Ok(trace) => on_trace(trace),
         Err(e) => {
             on_reject(locate(e));
@@ -318,7 +419,7 @@ fn read_document(
     let format = match options.format {
         Some(f) => f,
         None => match serde_json::from_str::<serde_json::Value>(first) {
-            Ok(value) => match classify(&value) {
+            Ok(value) => match classify(&value, &options.chat) {
                 FileKind::Traces(f) => f,
                 FileKind::Companion(kind) => return Ok(Some(kind.to_owned())),
                 FileKind::Unknown(reasons) => {
@@ -332,9 +433,15 @@ fn read_document(
     for element in elements {
         let offset = element.as_ptr() as usize - text.as_ptr() as usize;
         let (line, column) = line_column(doc, offset);
-        decode_record(format, element.as_bytes(), on_trace, on_reject, |e| {
-            e.locate(file, first_line + line - 1, column)
-        })?;
+        decode_record(
+            format,
+            element.as_bytes(),
+            options,
+            first_line + line - 1,
+            on_trace,
+            on_reject,
+            |e| e.locate(file, first_line + line - 1, column),
+        )?;
     }
     if let Some(err) = tail_error {
         on_reject(

@@ -44,7 +44,7 @@ impl Source {
 }
 
 /// File extensions picked up when walking a directory.
-const TRACE_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson"];
+const TRACE_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "pb", "multipart"];
 
 /// Expands `-` to stdin and directories to their trace files, sorted.
 pub fn expand_paths(paths: &[PathBuf]) -> io::Result<Vec<Source>> {
@@ -131,6 +131,11 @@ impl LineReader {
             buf.pop();
         }
         Ok(Some(self.line_no))
+    }
+
+    /// The first bytes of the input, without consuming them.
+    pub fn head(&mut self) -> io::Result<Vec<u8>> {
+        Ok(self.reader.fill_buf()?.to_vec())
     }
 
     /// Everything not read yet.

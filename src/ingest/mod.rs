@@ -2,12 +2,18 @@
 //! `detect` picks the format, one module per format decodes records, and
 //! `import` drives it all into the store in atomic batches.
 
+pub mod chat;
+pub mod decode;
 pub mod detect;
 pub mod import;
 pub mod input;
 pub mod labels;
+pub mod langfuse;
 pub mod location;
 pub mod native;
+pub mod openai_agents;
+pub mod runs;
+pub mod spans;
 
 pub use detect::{FileKind, Format};
 pub use import::{import_paths, ImportOptions, ImportProgress, ImportReport, NoProgress};
