@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod collect;
 pub mod harness;
 pub mod identity;
 pub mod ingest;

@@ -4,6 +4,7 @@
 mod assertions;
 mod attribute;
 mod clusters;
+mod collect;
 mod harness;
 mod import;
 mod label;
@@ -54,6 +55,8 @@ pub enum Command {
     Clusters(clusters::ClustersArgs),
     /// How often each harness assertion is violated, over all traces
     Assertions(assertions::AssertionsArgs),
+    /// Receive traces live: OTLP/HTTP, LangSmith and Langfuse SDK endpoints
+    Collect(collect::CollectArgs),
     /// Harness versions: add, list, show
     Harness(harness::HarnessArgs),
     /// Open the interactive workbench (optionally on one trace)
@@ -85,6 +88,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Clusters(args)) => clusters::run(&store_dir, args),
         Some(Command::Assertions(args)) => assertions::run(&store_dir, args),
         Some(Command::Harness(args)) => harness::run(&store_dir, args),
+        Some(Command::Collect(args)) => collect::run(&store_dir, args),
         Some(Command::Open(args)) => {
             crate::tui::run(&store_dir, cli.theme.as_deref(), args.trace_id)
         }

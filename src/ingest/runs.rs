@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::model::{OutcomeLabel, Step, StepError, StepKind, StepStatus, Tokens};
 
 /// One run, possibly assembled from several parts.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
     pub id: String,
     pub trace_id: String,

@@ -12,6 +12,7 @@
 //! | `A`    | `A<trace id>\0<engine>`              | Attribution      |
 //! | `L`    | `L<trace id>`                        | HumanLabel       |
 //! | `V`    | `V<harness version id>`              | HarnessVersion   |
+//! | `R`    | `R<trace id>\0<item key>`            | pending span/run |
 //!
 //! Index entries sort by time within one value, so a filtered list reads
 //! in time order straight off the index.
@@ -27,6 +28,7 @@ pub const COUNTER: u8 = b'C';
 pub const ATTRIBUTION: u8 = b'A';
 pub const HUMAN_LABEL: u8 = b'L';
 pub const HARNESS_VERSION: u8 = b'V';
+pub const PENDING: u8 = b'R';
 
 pub fn meta(name: &str) -> Vec<u8> {
     prefixed(META, &[name.as_bytes()])
@@ -85,6 +87,16 @@ pub fn attribution(trace_id: &str, engine: &str) -> Vec<u8> {
 
 pub fn attributions_prefix(trace_id: &str) -> Vec<u8> {
     let mut key = prefixed(ATTRIBUTION, &[trace_id.as_bytes()]);
+    key.push(0);
+    key
+}
+
+pub fn pending_item(trace_id: &str, item: &str) -> Vec<u8> {
+    prefixed(PENDING, &[trace_id.as_bytes(), item.as_bytes()])
+}
+
+pub fn pending_prefix(trace_id: &str) -> Vec<u8> {
+    let mut key = prefixed(PENDING, &[trace_id.as_bytes()]);
     key.push(0);
     key
 }

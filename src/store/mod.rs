@@ -7,6 +7,7 @@ pub mod filter_syntax;
 mod harnesses;
 mod keys;
 mod migrate;
+mod pending;
 pub mod query;
 mod read;
 mod stats;

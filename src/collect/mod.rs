@@ -1,0 +1,293 @@
+//! The live receiver: OTLP/HTTP, LangSmith and Langfuse ingestion endpoints
+//! in one server. Received pieces are written to the store as they arrive
+//! (so a restart loses nothing) and assembled into a trace when its root
+//! span or run ends, or after a quiet period.
+
+mod routes;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::decode::checked;
+use crate::ingest::runs::RunRecord;
+use crate::ingest::spans::pool::apply_score;
+use crate::ingest::spans::{LogEvent, Score, SpanPool, SpanRecord};
+use crate::store::{Store, StoreError};
+
+pub use routes::router;
+
+/// One received piece of a trace, as kept in the store until assembly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Piece {
+    Span(SpanRecord),
+    Log(LogEvent),
+    Run(RunRecord),
+}
+
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// A trace with no news for this long is assembled even without its root.
+    pub quiet: Duration,
+    /// Request bodies larger than this (also after gzip) get 413.
+    pub max_body: usize,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions {
+            quiet: Duration::from_secs(10),
+            max_body: 16 << 20,
+        }
+    }
+}
+
+/// A trace the receiver stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTrace {
+    pub id: String,
+    pub steps: usize,
+    pub format: String,
+    pub new: bool,
+}
+
+struct OpenTrace {
+    last_seen: Instant,
+    complete: bool,
+}
+
+pub struct Collector {
+    store: Store,
+    pub options: CollectOptions,
+    open: Mutex<HashMap<String, OpenTrace>>,
+    /// Which trace a run belongs to (patches do not say).
+    run_traces: Mutex<HashMap<String, String>>,
+    scores: Mutex<Vec<Score>>,
+    sequence: AtomicU64,
+    on_stored: Box<dyn Fn(&StoredTrace) + Send + Sync>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Collector {
+    /// A receiver on `store`; traces left pending by an earlier run are
+    /// picked up again.
+    pub fn new(
+        store: Store,
+        options: CollectOptions,
+        on_stored: Box<dyn Fn(&StoredTrace) + Send + Sync>,
+    ) -> Result<Arc<Self>, StoreError> {
+        let now = Instant::now();
+        let open = store
+            .pending_trace_ids()?
+            .into_iter()
+            .map(|id| {
+                (
+                    id,
+                    OpenTrace {
+                        last_seen: now,
+                        complete: false,
+                    },
+                )
+            })
+            .collect();
+        let start = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64;
+        Ok(Arc::new(Collector {
+            store,
+            options,
+            open: Mutex::new(open),
+            run_traces: Mutex::default(),
+            scores: Mutex::default(),
+            sequence: AtomicU64::new(start),
+            on_stored,
+        }))
+    }
+
+    /// Stores received pieces, then assembles the traces they completed.
+    pub fn receive(&self, pieces: Vec<Piece>) -> Result<Vec<StoredTrace>, StoreError> {
+        let mut by_trace: HashMap<String, Vec<(String, Piece)>> = HashMap::new();
+        let mut completed = Vec::new();
+        for piece in pieces {
+            let (trace_id, key, completes) = self.place(&piece);
+            if completes {
+                completed.push(trace_id.clone());
+            }
+            by_trace.entry(trace_id).or_default().push((key, piece));
+        }
+        let now = Instant::now();
+        for (trace_id, items) in &by_trace {
+            self.store.put_pending(trace_id, items)?;
+            let mut open = lock(&self.open);
+            let entry = open.entry(trace_id.clone()).or_insert(OpenTrace {
+                last_seen: now,
+                complete: false,
+            });
+            entry.last_seen = now;
+        }
+        let mut stored = Vec::new();
+        for trace_id in completed {
+            if let Some(t) = lock(&self.open).get_mut(&trace_id) {
+                t.complete = true;
+            }
+            stored.extend(self.assemble(&trace_id)?);
+        }
+        Ok(stored)
+    }
+
+    /// The trace a piece belongs to, its item key, and whether it ends the trace.
+    fn place(&self, piece: &Piece) -> (String, String, bool) {
+        let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
+        match piece {
+            Piece::Span(s) => (
+                s.trace_id.clone(),
+                format!("s:{}", s.span_id),
+                s.parent_id.is_none() && s.end.is_some(),
+            ),
+            Piece::Log(l) => (
+                l.trace_id.clone(),
+                format!("l:{}:{seq:020}", l.span_id),
+                false,
+            ),
+            Piece::Run(r) => {
+                let mut known = lock(&self.run_traces);
+                let trace_id = if r.trace_id.is_empty() {
+                    known.get(&r.id).cloned().unwrap_or_else(|| r.id.clone())
+                } else {
+                    known.insert(r.id.clone(), r.trace_id.clone());
+                    r.trace_id.clone()
+                };
+                let root =
+                    r.parent_run_id.is_none() && (r.trace_id.is_empty() || r.trace_id == r.id);
+                (
+                    trace_id,
+                    format!("r:{}:{seq:020}", r.id),
+                    root && r.end_time.is_some(),
+                )
+            }
+        }
+    }
+
+    /// Applies scores to stored traces, keeping the rest for later.
+    pub fn receive_scores(&self, scores: Vec<Score>) -> Result<usize, StoreError> {
+        let mut applied = 0;
+        for score in scores {
+            let outcome = if score.value >= 0.5 {
+                crate::model::OutcomeLabel::Success
+            } else {
+                crate::model::OutcomeLabel::Failure
+            };
+            let provenance = crate::model::LabelProvenance {
+                by: format!("{}:{}", score.source, score.name),
+                at: None,
+                note: None,
+            };
+            match self
+                .store
+                .set_outcome(&score.trace_id, outcome, Some(score.value), provenance)
+            {
+                Ok(()) => applied += 1,
+                Err(StoreError::UnknownTrace(_)) => lock(&self.scores).push(score),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Assembles traces that have been quiet for the quiet period.
+    pub fn flush_idle(&self) -> Result<Vec<StoredTrace>, StoreError> {
+        let quiet: Vec<String> = lock(&self.open)
+            .iter()
+            .filter(|(_, t)| t.complete || t.last_seen.elapsed() >= self.options.quiet)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut stored = Vec::new();
+        for id in quiet {
+            stored.extend(self.assemble(&id)?);
+        }
+        Ok(stored)
+    }
+
+    /// Assembles one trace from its stored pieces and stores it.
+    fn assemble(&self, trace_id: &str) -> Result<Option<StoredTrace>, StoreError> {
+        let pieces: Vec<Piece> = self.store.pending(trace_id)?;
+        lock(&self.open).remove(trace_id);
+        if pieces.is_empty() {
+            return Ok(None);
+        }
+        let mut pool = SpanPool::default();
+        for piece in pieces {
+            match piece {
+                Piece::Span(s) => pool.spans.push(s),
+                Piece::Log(l) => pool.logs.push(l),
+                Piece::Run(r) => pool.add_run(r),
+            }
+        }
+        let (traces, _) = pool.assemble();
+        let mut result = None;
+        for mut trace in traces {
+            let mut scores = lock(&self.scores);
+            scores.retain(|s| {
+                let mine = s.trace_id == trace.id;
+                if mine {
+                    apply_score(&mut trace, s);
+                }
+                !mine
+            });
+            drop(scores);
+            let format = trace
+                .source
+                .as_ref()
+                .map(|s| s.format.clone())
+                .unwrap_or_default();
+            match checked(trace) {
+                Ok(trace) => {
+                    let outcome = self.store.insert_traces(std::slice::from_ref(&trace))?;
+                    let stored = StoredTrace {
+                        id: trace.id.clone(),
+                        steps: trace.steps.len(),
+                        format,
+                        new: outcome.inserted == 1,
+                    };
+                    (self.on_stored)(&stored);
+                    result = Some(stored);
+                }
+                Err(e) => {
+                    tracing::warn!(trace = trace_id, error = %e.message, "received trace is invalid; dropped")
+                }
+            }
+        }
+        self.store.clear_pending(trace_id)?;
+        Ok(result)
+    }
+}
+
+/// Serves until `shutdown` resolves; flushes quiet traces every second.
+pub async fn serve(
+    collector: Arc<Collector>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let flusher = collector.clone();
+    let ticker = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            interval.tick().await;
+            let c = flusher.clone();
+            let _ = tokio::task::spawn_blocking(move || c.flush_idle()).await;
+        }
+    });
+    let result = axum::serve(
+        listener,
+        router(collector).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    ticker.abort();
+    result
+}
