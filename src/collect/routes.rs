@@ -34,11 +34,21 @@ pub fn router(collector: Arc<Collector>) -> Router {
         .with_state(collector)
 }
 
-/// An error answer in the shape OTLP clients log (`google.rpc.Status`-like).
+/// A refused request: its status and why.
+struct Rejected(StatusCode, String);
+
+impl IntoResponse for Rejected {
+    /// An error answer in the shape OTLP clients log (`google.rpc.Status`-like).
+    fn into_response(self) -> Response {
+        let Rejected(status, message) = self;
+        tracing::info!(status = status.as_u16(), %message, "rejected a request");
+        let code = if status == StatusCode::BAD_REQUEST { 3 } else { 8 };
+        (status, Json(json!({ "code": code, "message": message }))).into_response()
+    }
+}
+
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    let message = message.into();
-    tracing::info!(status = status.as_u16(), %message, "rejected a request");
-    (status, Json(json!({ "code": if status == StatusCode::BAD_REQUEST { 3 } else { 8 }, "message": message }))).into_response()
+    Rejected(status, message.into()).into_response()
 }
 
 fn content_type(headers: &HeaderMap) -> String {
@@ -63,11 +73,11 @@ fn body_bytes(collector: &Collector, body: &Bytes) -> Result<Vec<u8>, Response> 
 }
 
 /// Runs the store work off the async threads.
-async fn store(collector: Arc<Collector>, pieces: Vec<Piece>) -> Result<(), Response> {
+async fn store(collector: Arc<Collector>, pieces: Vec<Piece>) -> Result<(), Rejected> {
     match tokio::task::spawn_blocking(move || collector.receive(pieces)).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(error(StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
-        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+        Ok(Err(e)) => Err(Rejected(StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
+        Err(e) => Err(Rejected(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     }
 }
 
@@ -88,7 +98,7 @@ async fn otlp_traces(State(c): State<Arc<Collector>>, headers: HeaderMap, body: 
     let kind = content_type(&headers);
     let data = match body_bytes(&c, &body) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let protobuf = kind.contains("protobuf");
     let spans = if protobuf {
@@ -106,7 +116,7 @@ async fn otlp_traces(State(c): State<Arc<Collector>>, headers: HeaderMap, body: 
     match spans {
         Ok(spans) => match store(c, spans.into_iter().map(Piece::Span).collect()).await {
             Ok(()) => otlp_ok(protobuf),
-            Err(r) => r,
+            Err(r) => r.into_response(),
         },
         Err(m) => error(StatusCode::BAD_REQUEST, m),
     }
@@ -116,7 +126,7 @@ async fn otlp_logs(State(c): State<Arc<Collector>>, headers: HeaderMap, body: By
     let kind = content_type(&headers);
     let data = match body_bytes(&c, &body) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let protobuf = kind.contains("protobuf");
     let logs = if protobuf {
@@ -129,7 +139,7 @@ async fn otlp_logs(State(c): State<Arc<Collector>>, headers: HeaderMap, body: By
     match logs {
         Ok(logs) => match store(c, logs.into_iter().map(Piece::Log).collect()).await {
             Ok(()) => otlp_ok(protobuf),
-            Err(r) => r,
+            Err(r) => r.into_response(),
         },
         Err(m) => error(StatusCode::BAD_REQUEST, m),
     }
@@ -187,7 +197,7 @@ async fn accept_runs(c: Arc<Collector>, decoded: Result<Vec<runs::RunRecord>, St
     match decoded {
         Ok(runs) => match store(c, runs.into_iter().map(Piece::Run).collect()).await {
             Ok(()) => (StatusCode::ACCEPTED, Json(json!({}))).into_response(),
-            Err(r) => r,
+            Err(r) => r.into_response(),
         },
         Err(m) => error(StatusCode::BAD_REQUEST, m),
     }
@@ -201,7 +211,7 @@ async fn langsmith_multipart(
     let kind = content_type(&headers);
     let data = match body_bytes(&c, &body) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let boundary = kind
         .split(';')
