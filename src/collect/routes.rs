@@ -42,7 +42,11 @@ impl IntoResponse for Rejected {
     fn into_response(self) -> Response {
         let Rejected(status, message) = self;
         tracing::info!(status = status.as_u16(), %message, "rejected a request");
-        let code = if status == StatusCode::BAD_REQUEST { 3 } else { 8 };
+        let code = if status == StatusCode::BAD_REQUEST {
+            3
+        } else {
+            8
+        };
         (status, Json(json!({ "code": code, "message": message }))).into_response()
     }
 }
@@ -61,14 +65,14 @@ fn content_type(headers: &HeaderMap) -> String {
 
 /// The body, inflated when gzip'd (by header or by magic bytes), or the
 /// error response to send.
-fn body_bytes(collector: &Collector, body: &Bytes) -> Result<Vec<u8>, Response> {
+fn body_bytes(collector: &Collector, body: &Bytes) -> Result<Vec<u8>, Rejected> {
     otlp_proto::maybe_gunzip(body, collector.options.max_body).map_err(|m| {
         let status = if m.contains("limit") {
             StatusCode::PAYLOAD_TOO_LARGE
         } else {
             StatusCode::BAD_REQUEST
         };
-        error(status, m)
+        Rejected(status, m)
     })
 }
 
