@@ -150,7 +150,13 @@ pub fn decode_run(value: &Value, out: &mut Vec<RunRecord>) -> Result<(), (String
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let (parent, trace) = (run.id.clone(), run.trace_id.clone());
+    // A root run without a trace id is its trace's id.
+    let trace = if run.trace_id.is_empty() {
+        run.id.clone()
+    } else {
+        run.trace_id.clone()
+    };
+    let parent = run.id.clone();
     out.push(run);
     for child in children {
         let mut child = child;
