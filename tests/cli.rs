@@ -110,6 +110,38 @@ fn show_prints_a_plain_timeline_when_piped() {
 }
 
 #[test]
+fn show_names_the_root_cause_once_attributed() {
+    let (_dir, store) = sample_store();
+    let show = || {
+        let out = bin()
+            .args(["show", "t0", "--store", store.to_str().unwrap()])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(show().contains("not attributed yet"), "{}", show());
+    let attribute = bin()
+        .args(["attribute", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(attribute.status.success());
+    let text = show();
+    assert!(!text.contains("not attributed yet"), "{text}");
+    assert!(
+        text.contains("root cause (rules): #2 lookup_order"),
+        "{text}"
+    );
+    assert!(text.contains("symptom at #2 lookup_order"), "{text}");
+    let success = bin()
+        .args(["show", "t1", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let success = String::from_utf8(success.stdout).unwrap();
+    assert!(!success.contains("root cause"), "{success}");
+    assert!(!success.contains("not attributed"), "{success}");
+}
+
+#[test]
 fn show_unknown_id_exits_2_with_a_clear_message() {
     let (_dir, store) = sample_store();
     let out = bin()

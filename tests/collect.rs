@@ -156,7 +156,13 @@ async fn bad_and_oversized_requests_are_refused_and_the_server_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("store")).unwrap();
     let (base, _collector) = start(store.clone(), 1 << 20).await;
-    let client = reqwest::Client::new();
+    // A 413 is sent before the body is read and the server then closes the
+    // connection; a fresh connection per request keeps the client from
+    // reusing the closed one (a race that made this test flaky).
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let post = |body: Vec<u8>, kind: &'static str| {
         client
             .post(format!("{base}/v1/traces"))

@@ -9,11 +9,13 @@ use crate::triage::HarnessLookup;
 
 #[derive(Debug, clap::Args)]
 pub struct AssertionsArgs {
+    /// Only this agent's assertions
     #[arg(long)]
     pub agent: Option<String>,
     /// Harness file(s) to check against instead of the stored versions
     #[arg(long = "harness", value_name = "FILE")]
     pub harnesses: Vec<PathBuf>,
+    /// One object per assertion: counts and violation rate
     #[arg(long)]
     pub json: bool,
 }

@@ -16,6 +16,7 @@ pub struct AttributeArgs {
     /// rules (deterministic, offline) or llm (the configured model)
     #[arg(long, default_value = "rules")]
     pub engine: String,
+    /// Only this agent's failed traces
     #[arg(long)]
     pub agent: Option<String>,
     /// One trace (attributed even if its outcome is not failure)

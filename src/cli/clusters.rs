@@ -7,11 +7,13 @@ use crate::model::units::{sparkline, truncate};
 
 #[derive(Debug, clap::Args)]
 pub struct ClustersArgs {
+    /// Only this agent's failures
     #[arg(long)]
     pub agent: Option<String>,
     /// Which engine's attributions to group
     #[arg(long, default_value = "rules")]
     pub engine: String,
+    /// One object per cluster, with its example trace ids
     #[arg(long)]
     pub json: bool,
 }

@@ -155,8 +155,13 @@ fn print_report(report: &ImportReport) {
         eprintln!("skipped {file}: {kind}");
     }
     println!(
-        "imported {} traces ({} steps) from {} files; {} already present; {} rejected",
-        report.imported, report.steps, report.files, report.already_present, report.rejected
+        "imported {} traces ({} steps) from {} file{}; {} already present; {} rejected",
+        report.imported,
+        report.steps,
+        report.files,
+        if report.files == 1 { "" } else { "s" },
+        report.already_present,
+        report.rejected
     );
     if report.scored + report.unmatched_scores > 0 {
         println!(

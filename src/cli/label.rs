@@ -9,8 +9,10 @@ use crate::store::filter_syntax::parse_outcome;
 #[derive(Debug, clap::Args)]
 pub struct LabelArgs {
     pub trace_id: String,
+    /// success, failure or unknown
     #[arg(long, value_parser = parse_outcome)]
     pub outcome: Option<OutcomeLabel>,
+    /// A numeric score kept beside the outcome (e.g. a grader's reward)
     #[arg(long)]
     pub score: Option<f64>,
     /// The step that caused the failure: a step id or its index
@@ -19,6 +21,7 @@ pub struct LabelArgs {
     /// Failure category of the root cause (see docs/attribution.md)
     #[arg(long, value_parser = parse_category)]
     pub category: Option<FailureCategory>,
+    /// Why: kept with who labelled and when
     #[arg(long)]
     pub note: Option<String>,
     /// Who is labelling [default: $USER]

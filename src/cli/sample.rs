@@ -20,6 +20,7 @@ pub enum SampleCommand {
         traces: usize,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Directory to write (one folder per agent)
         #[arg(long)]
         out: PathBuf,
     },

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::model::tree::flatten;
 use crate::model::units::{duration_text, thousands, truncate};
-use crate::model::Trace;
+use crate::model::{Attribution, HumanLabel, OutcomeLabel, Trace};
 
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
@@ -22,7 +22,18 @@ pub fn run(store_dir: &Path, args: ShowArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&trace)?);
     } else {
-        print!("{}", timeline_text(&trace, super::stdout_is_terminal()));
+        let colour = super::stdout_is_terminal();
+        print!("{}", timeline_text(&trace, colour));
+        let attributions = store.attributions(&trace.id)?;
+        let human = store.human_label(&trace.id)?;
+        print!(
+            "{}",
+            diagnosis_text(
+                trace.outcome == OutcomeLabel::Failure,
+                &attributions,
+                human.as_ref()
+            )
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -87,6 +98,53 @@ pub fn timeline_text(trace: &Trace, colour: bool) -> String {
             duration_text(step.duration_ms()),
             tokens,
         );
+    }
+    out
+}
+
+/// What is known about the failure's cause: each engine's verdict and a
+/// person's label, so the on-call reader sees the cause, not only the symptom.
+pub fn diagnosis_text(
+    failed: bool,
+    attributions: &[Attribution],
+    human: Option<&HumanLabel>,
+) -> String {
+    let mut out = String::new();
+    for a in attributions {
+        let kind = if a.harness_problem {
+            "harness problem"
+        } else {
+            "noise"
+        };
+        let _ = writeln!(
+            out,
+            "\nroot cause ({}): #{} {} · {} ({kind}) · confidence {:.2}\n  symptom at #{} {}\n  {}",
+            a.engine,
+            a.root_cause.index,
+            a.root_cause.name,
+            a.category.as_str(),
+            a.confidence,
+            a.symptom.index,
+            a.symptom.name,
+            a.explanation,
+        );
+    }
+    if let Some(h) = human {
+        let _ = writeln!(
+            out,
+            "\nlabelled by {} at {}: root cause step {} · {}{}",
+            h.by,
+            h.at.format("%Y-%m-%d %H:%M"),
+            h.root_cause_step_id,
+            h.category.as_str(),
+            h.note
+                .as_deref()
+                .map(|n| format!(" · {n}"))
+                .unwrap_or_default(),
+        );
+    }
+    if failed && attributions.is_empty() && human.is_none() {
+        out.push_str("\nnot attributed yet (tackroom attribute --trace ID)\n");
     }
     out
 }

@@ -8,6 +8,7 @@ use crate::store::GroupStats;
 
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
+    /// Totals and per-agent, per-harness rates as JSON
     #[arg(long)]
     pub json: bool,
 }

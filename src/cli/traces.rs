@@ -15,11 +15,13 @@ pub struct TracesArgs {
     /// success, failure or unknown
     #[arg(long, value_parser = parse_outcome)]
     pub outcome: Option<crate::model::OutcomeLabel>,
+    /// Agent (variant) name
     #[arg(long)]
     pub agent: Option<String>,
     /// Harness version id
     #[arg(long)]
     pub harness: Option<String>,
+    /// Task id
     #[arg(long)]
     pub task: Option<String>,
     /// Traces started at or after: 2026-11-01, RFC 3339, or an age like 24h / 7d
@@ -34,6 +36,7 @@ pub struct TracesArgs {
     /// Case-insensitive substring of step inputs, outputs or errors
     #[arg(long)]
     pub text: Option<String>,
+    /// At most this many rows
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     /// time, duration, steps, errors, agent, outcome or tokens

@@ -172,7 +172,7 @@ const DEFAULTS: &[(Context, &[&str], Action, &str)] = &[
     (Context::Failures, &["enter"], Action::Open, "list the cluster's traces"),
     (Context::Failures, &["a"], Action::Attribute, "attribute all failed traces (rules engine)"),
     (Context::Failures, &["r"], Action::Refresh, "reload the clusters"),
-    (Context::Empty, &["i"], Action::ImportSamples, "import the bundled sample-traces/"),
+    (Context::Empty, &["i"], Action::ImportSamples, "import the bundled sample-traces/ and attribute their failures"),
 ];
 
 #[derive(Debug, thiserror::Error)]

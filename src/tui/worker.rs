@@ -145,6 +145,13 @@ fn execute(store: &Store, effect: Effect) -> Result<Option<Msg>, String> {
                 let version = crate::harness::imported_version(&file, harness, chrono::Utc::now());
                 store.put_harness_version(&version).map_err(text)?;
             }
+            // The demo path: the failures pane should have clusters to show.
+            crate::triage::attribute_with_rules(
+                store,
+                &crate::triage::Selection::default(),
+                &HarnessLookup::default(),
+            )
+            .map_err(text)?;
             Msg::Imported(report)
         }
         Effect::Copy(_) | Effect::Quit => return Ok(None),

@@ -333,6 +333,32 @@ fn cause_path(trace: &Trace, root: Option<usize>, symptom: Option<usize>) -> Has
         .collect()
 }
 
+/// Splits `text` at spaces into at most `max_lines` lines of `width`
+/// characters; the last line ends in `…` if text was left over.
+fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let current = lines.last_mut().expect("never empty");
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if needed > width && !current.is_empty() {
+            if lines.len() == max_lines {
+                let last = lines.last_mut().expect("never empty");
+                let kept: String = last.chars().take(width.saturating_sub(1)).collect();
+                *last = format!("{kept}…");
+                return lines;
+            }
+            lines.push(format!("  {word}"));
+        } else {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+    }
+    lines
+}
+
 fn bar_style(kind: StepKind, theme: &Theme) -> Style {
     match kind {
         StepKind::LlmCall => theme.bar_llm,
@@ -377,16 +403,19 @@ pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, b
     if inner.height == 0 || inner.width < 20 {
         return;
     }
-    // Broken assertions take the last lines, as long as steps keep most room.
-    let shown = state
+    // Broken assertions take the last lines (wrapped, at most two lines
+    // each), as long as steps keep most of the room.
+    let budget = ((inner.height as usize).saturating_sub(3) / 3).min(4);
+    let lines: Vec<String> = state
         .violations
-        .len()
-        .min((inner.height as usize).saturating_sub(3) / 3)
-        .min(3);
-    for (i, violation) in state.violations.iter().take(shown).enumerate() {
+        .iter()
+        .flat_map(|v| wrap_words(&format!("⚠ {v}"), inner.width as usize, 2))
+        .take(budget)
+        .collect();
+    let shown = lines.len();
+    for (i, line) in lines.into_iter().enumerate() {
         let y = inner.bottom() - shown as u16 + i as u16;
-        let line = Line::styled(format!("⚠ {violation}"), theme.unknown);
-        buf.set_line(inner.x, y, &line, inner.width);
+        buf.set_line(inner.x, y, &Line::styled(line, theme.unknown), inner.width);
     }
     inner.height -= shown as u16;
     let trace = &state.trace;
@@ -494,5 +523,19 @@ pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, b
             line = line.patch_style(theme.selection);
         }
         buf.set_line(inner.x, inner.y + line_no as u16, &line, inner.width);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_words;
+
+    #[test]
+    fn violations_wrap_at_spaces_and_mark_what_is_cut() {
+        assert_eq!(wrap_words("a bb ccc", 20, 2), vec!["a bb ccc"]);
+        assert_eq!(wrap_words("aaa bbb ccc", 7, 2), vec!["aaa bbb", "  ccc"]);
+        let cut = wrap_words("aaa bbb ccc ddd eee", 7, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('…'), "{cut:?}");
     }
 }

@@ -337,24 +337,30 @@ pub fn render(state: &TraceListState, theme: &Theme, focused: bool, area: Rect, 
         })
         .title(Span::styled(title(state), theme.header));
     let inner_height = area.height.saturating_sub(3) as usize;
-    let columns = Columns::for_width(area.width);
     let first_visible = state.scroll_top.max(state.offset);
-    let rows = state
-        .rows
-        .iter()
-        .enumerate()
-        .skip(first_visible - state.offset)
-        .take(inner_height)
-        .map(|(i, (_, s))| {
-            let style = if state.offset + i == state.selected {
-                theme.selection
-            } else if s.outcome == OutcomeLabel::Failure {
-                theme.text
-            } else {
-                theme.muted
-            };
-            Row::new(columns.cells(s, theme)).style(style)
-        });
+    let visible = || {
+        state
+            .rows
+            .iter()
+            .enumerate()
+            .skip(first_visible - state.offset)
+            .take(inner_height)
+    };
+    let longest_id = visible()
+        .map(|(_, (_, s))| s.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    let columns = Columns::for_width(area.width, longest_id);
+    let rows = visible().map(|(i, (_, s))| {
+        let style = if state.offset + i == state.selected {
+            theme.selection
+        } else if s.outcome == OutcomeLabel::Failure {
+            theme.text
+        } else {
+            theme.muted
+        };
+        Row::new(columns.cells(s, theme)).style(style)
+    });
     let table = Table::new(rows, columns.widths())
         .header(Row::new(columns.header()).style(theme.header))
         .block(block)
@@ -379,19 +385,23 @@ pub fn render(state: &TraceListState, theme: &Theme, focused: bool, area: Rect, 
 }
 
 /// Which columns fit: narrow terminals keep outcome, id, steps and the
-/// first failing step; wider ones add agent and duration, then harness,
-/// task and start time.
+/// first failing step; wider ones add agent and duration, then start time,
+/// then harness and task. The id column is as wide as the longest visible id
+/// (up to a cap), so on-call staff can read a whole id off the screen.
 struct Columns {
     id_width: u16,
     medium: bool,
+    timed: bool,
     wide: bool,
 }
 
 impl Columns {
-    fn for_width(width: u16) -> Self {
+    fn for_width(width: u16, longest_id: usize) -> Self {
+        let cap = if width >= 130 { 36 } else { 26 };
         Columns {
-            id_width: if width >= 130 { 26 } else { 24 },
+            id_width: (longest_id as u16).clamp(10, cap),
             medium: width >= 80,
+            timed: width >= 100,
             wide: width >= 130,
         }
     }
@@ -409,7 +419,7 @@ impl Columns {
             h.push("DURATION");
         }
         h.push("FIRST FAILING STEP");
-        if self.wide {
+        if self.timed {
             h.push("STARTED");
         }
         h
@@ -428,7 +438,7 @@ impl Columns {
             w.push(Constraint::Length(9));
         }
         w.push(Constraint::Min(12));
-        if self.wide {
+        if self.timed {
             w.push(Constraint::Length(14));
         }
         w
@@ -460,7 +470,7 @@ impl Columns {
             .map(|e| format!("#{} {} ({})", e.index, e.name, e.error_type))
             .unwrap_or_default();
         cells.push(Cell::from(Span::styled(first_error, theme.error)));
-        if self.wide {
+        if self.timed {
             cells.push(Cell::from(
                 s.started_at.format("%m-%d %H:%M:%S").to_string(),
             ));
