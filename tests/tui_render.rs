@@ -157,6 +157,15 @@ fn store_error_is_said_in_words() {
 }
 
 #[test]
+fn first_frame_while_the_store_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let mut ui = Ui::open(store, 80, 24, None);
+    ui.state = AppState::new("/stores/big".into(), Screen::Opening, common::at(0));
+    insta::assert_snapshot!(ui.render());
+}
+
+#[test]
 fn rendering_never_panics_at_any_size() {
     let (_dir, store) = sample_store();
     let id = failing_trace(&store, "http_503");

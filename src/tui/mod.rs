@@ -37,6 +37,23 @@ pub fn run(
         .or(config.theme.as_deref())
         .unwrap_or(DEFAULT_THEME);
     let theme = Theme::load(theme_name, config.theme_dir.as_deref(), no_color)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (mut terminal, _guard) = terminal::enter()?;
+    let store_label = store_dir.display().to_string();
+    let mut state = AppState::new(store_label, Screen::Opening, chrono::Utc::now());
+    // The first frame does not wait for sled's snapshot to load.
+    terminal.draw(|frame| {
+        view::draw(
+            &state,
+            &config.keymap,
+            &theme,
+            frame.area(),
+            frame.buffer_mut(),
+        )
+    })?;
     let (store, screen) = match Store::open(store_dir) {
         Ok(store) => {
             let empty = store.trace_count().unwrap_or(0) == 0;
@@ -47,19 +64,13 @@ pub fn run(
         }
         Err(e) => (None, Screen::StoreError(e.to_string())),
     };
-    let screen = match (&screen, &open_trace) {
+    state.screen = match (screen, &open_trace) {
         (Screen::Traces, Some(_)) => Screen::Trace,
-        _ => screen,
+        (screen, _) => screen,
     };
     tracing::info!(store = %store_dir.display(), "opening the UI");
-    let mut state = AppState::new(store_dir.display().to_string(), screen, chrono::Utc::now());
     state.samples = find_samples();
     state.user = crate::identity::current_user();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let (mut terminal, _guard) = terminal::enter()?;
     let result = runtime.block_on(app::run_loop(
         &mut terminal,
         state,

@@ -20,6 +20,8 @@ use crate::model::Attribution;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
+    /// Drawn once while a large store opens, so the terminal is never blank.
+    Opening,
     /// The store could not be opened; the message says why.
     StoreError(String),
     Empty,
@@ -149,7 +151,7 @@ impl AppState {
     /// The keymap context of what has focus.
     pub fn context(&self) -> Context {
         match self.screen {
-            Screen::StoreError(_) | Screen::Empty => Context::Empty,
+            Screen::Opening | Screen::StoreError(_) | Screen::Empty => Context::Empty,
             Screen::Traces => Context::Traces,
             Screen::Failures => Context::Failures,
             Screen::Trace if self.detail.fullscreen || self.focus == Focus::Detail => {

@@ -23,6 +23,7 @@ pub fn draw(state: &AppState, keymap: &Keymap, theme: &Theme, area: Rect, buf: &
     let a = areas(area, state.detail.fullscreen);
     draw_header(state, theme, a.header, buf);
     match &state.screen {
+        Screen::Opening => empty::render_opening(&state.store_label, theme, a.body, buf),
         Screen::StoreError(message) => empty::render_store_error(message, theme, a.body, buf),
         Screen::Empty => {
             let samples = state.samples.as_ref().map(|p| p.display().to_string());
@@ -68,6 +69,7 @@ fn draw_header(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Screen::Traces => "traces",
         Screen::Failures => "failures",
         Screen::Empty => "empty store",
+        Screen::Opening => "opening",
         Screen::StoreError(_) => "store error",
     };
     let line = Line::from(vec![
@@ -92,9 +94,11 @@ fn draw_status(state: &AppState, keymap: &Keymap, theme: &Theme, area: Rect, buf
             Span::styled(" search /", theme.key),
             Span::styled(format!("{}▏", input.value), theme.status),
         ]),
-        Input::None => match &state.status {
-            Some(message) => Line::styled(format!(" {message}"), theme.status),
-            None => hints(state, keymap, theme),
+        Input::None => match (&state.status, &state.screen) {
+            (Some(message), _) => Line::styled(format!(" {message}"), theme.status),
+            // No keys are read until the store is open.
+            (None, Screen::Opening) => Line::default(),
+            (None, _) => hints(state, keymap, theme),
         },
     };
     buf.set_line(area.x, area.y, &line, area.width);

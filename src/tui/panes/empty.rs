@@ -54,6 +54,21 @@ pub fn render_empty(
         .render(area, buf);
 }
 
+/// The first frame, drawn while the store opens (sled reads its snapshot,
+/// which takes a few hundred milliseconds on a store of a million traces).
+pub fn render_opening(store: &str, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" tackroom ");
+    Paragraph::new(vec![Line::styled(
+        format!("Opening the store at {store}…"),
+        theme.muted,
+    )])
+    .block(block)
+    .render(area, buf);
+}
+
 /// A store that could not be opened, said in words.
 pub fn render_store_error(message: &str, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lines = vec![

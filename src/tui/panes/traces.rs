@@ -116,12 +116,19 @@ impl TraceListState {
     }
 
     fn page_effect(&self, request: RequestId, anchor: Anchor) -> Effect {
+        // A jump to either end fills the screen first: on a cold store every
+        // row is a random read, and the first frame should not wait for rows
+        // nobody sees yet. Scrolling fetches full pages.
+        let limit = match anchor {
+            Anchor::Head | Anchor::Tail => (self.viewport + 2 * MARGIN).clamp(2 * MARGIN, PAGE),
+            Anchor::After(_) | Anchor::Before(_) => PAGE,
+        };
         Effect::LoadPage {
             request,
             filter: self.filter.clone(),
             newest_first: self.descending,
             anchor,
-            limit: PAGE,
+            limit,
         }
     }
 
