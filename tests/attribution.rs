@@ -536,3 +536,48 @@ fn the_sample_generator_ground_truth_is_recovered() {
     assert!(total > 50);
     assert!(correct * 100 >= total * 90, "{correct}/{total}");
 }
+
+#[test]
+fn traces_without_a_harness_version_use_their_agents_deployed_harness() {
+    use tackroom::model::VersionStatus;
+    use tackroom::triage::HarnessLookup;
+    let dir = tempfile::tempdir().unwrap();
+    let store = tackroom::store::Store::open(&dir.path().join("store")).unwrap();
+    let mut trace = Build::new().failed();
+    trace.harness_version = None;
+    assert_eq!(
+        HarnessLookup::default().for_trace(&store, &trace).unwrap(),
+        None,
+        "nothing stored, nothing found"
+    );
+
+    let at = common::at(0);
+    let deployed =
+        tackroom::harness::imported_version(std::path::Path::new("h.toml"), harness(), at);
+    let mut draft_harness = harness();
+    draft_harness.system_prompt = "A newer draft.".into();
+    let mut draft = tackroom::harness::imported_version(
+        std::path::Path::new("draft.toml"),
+        draft_harness,
+        common::at(60),
+    );
+    draft.status = VersionStatus::Draft;
+    let mut other_agent = harness();
+    other_agent.agent = "research".into();
+    let other = tackroom::harness::imported_version(
+        std::path::Path::new("r.toml"),
+        other_agent,
+        common::at(120),
+    );
+    for v in [&deployed, &draft, &other] {
+        store.put_harness_version(v).unwrap();
+    }
+    let found = HarnessLookup::default()
+        .for_trace(&store, &trace)
+        .unwrap()
+        .expect("the agent's harness");
+    assert_eq!(
+        found, deployed.harness,
+        "the deployed version, not the newer draft"
+    );
+}

@@ -251,3 +251,74 @@ fn timeline_with_attribution_violations_and_path_100x30() {
     let ui = Ui::open(store, 100, 30, Some(&id));
     insta::assert_snapshot!(ui.render());
 }
+
+/// A trace imported from a real SDK capture, opened on its failing step:
+/// foreign traces look exactly like native ones.
+fn foreign_trace_on_its_failure(source: &str) -> ratatui::backend::TestBackend {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real");
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let report = tackroom::ingest::import_paths(
+        &store,
+        &[fixtures.join(source)],
+        &Default::default(),
+        &tackroom::ingest::NoProgress,
+    )
+    .unwrap();
+    assert_eq!(report.rejected, 0);
+    for row in
+        tackroom::ingest::labels::read_outcomes(&fixtures.join(source).join("labels.csv")).unwrap()
+    {
+        let by = tackroom::model::LabelProvenance {
+            by: "test".into(),
+            at: None,
+            note: None,
+        };
+        store
+            .set_outcome(&row.trace_id, row.outcome, row.score, by)
+            .unwrap();
+    }
+    // The sources name no harness version: the agent's stored one applies.
+    let file = fixtures.join("../real-support-harness.toml");
+    let harness = tackroom::harness::load_harness(&file).unwrap();
+    store
+        .put_harness_version(&tackroom::harness::imported_version(
+            &file,
+            harness,
+            common::at(0),
+        ))
+        .unwrap();
+    tackroom::triage::attribute_with_rules(&store, &Default::default(), &Default::default())
+        .unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join(source).join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let run = manifest["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["category"] == "skipped_required_step")
+        .unwrap();
+    let id = run["trace_id"].as_str().unwrap();
+    let mut ui = Ui::open(store, 100, 30, Some(id));
+    ui.key(KeyCode::Char('n'));
+    ui.render()
+}
+
+#[test]
+fn foreign_trace_from_otlp_genai_with_messages_from_logs() {
+    let screen = foreign_trace_on_its_failure("otlp-genai");
+    let text = screen.to_string();
+    assert!(text.contains("TOOL"), "{text}");
+    assert!(text.contains("issue_refund"), "{text}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn foreign_trace_from_langsmith_runs() {
+    let screen = foreign_trace_on_its_failure("langsmith");
+    let text = screen.to_string();
+    assert!(text.contains("issue_refund"), "{text}");
+    insta::assert_snapshot!(screen);
+}
