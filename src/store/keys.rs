@@ -14,6 +14,9 @@
 //! | `V`    | `V<harness version id>`              | HarnessVersion   |
 //! | `R`    | `R<trace id>\0<item key>`            | pending span/run |
 //!
+//! Reserved for the roadmap (`docs/data-model.md`): `G` proposals, `E` eval
+//! runs and their per-task results, `U` the hash-chained audit log.
+//!
 //! Index entries sort by time within one value, so a filtered list reads
 //! in time order straight off the index.
 
