@@ -4,9 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::harness::load_harness;
-use crate::triage::HarnessLookup;
-
 #[derive(Debug, clap::Args)]
 pub struct AssertionsArgs {
     /// Only this agent's assertions
@@ -22,16 +19,8 @@ pub struct AssertionsArgs {
 
 pub fn run(store_dir: &Path, args: AssertionsArgs) -> anyhow::Result<ExitCode> {
     let store = super::open_store(store_dir)?;
-    let harnesses = args
-        .harnesses
-        .iter()
-        .map(|p| load_harness(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let rates = crate::triage::assertion_rates(
-        &store,
-        args.agent.as_deref(),
-        &HarnessLookup::with_files(harnesses),
-    )?;
+    let lookup = super::harness_lookup(&args.harnesses)?;
+    let rates = crate::triage::assertion_rates(&store, args.agent.as_deref(), &lookup)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rates)?);
         return Ok(ExitCode::SUCCESS);

@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::analyze::evaluate::{ratio, Evaluation, TruthLabel};
-use crate::harness::load_harness;
 use crate::ingest::labels::read_truth;
 use crate::model::units::truncate;
 use crate::model::Attribution;
-use crate::triage::{self, HarnessLookup, Selection};
+use crate::triage::{self, Selection};
 
 #[derive(Debug, clap::Args)]
 pub struct AttributeArgs {
@@ -43,12 +42,7 @@ pub struct AttributeArgs {
 
 pub fn run(store_dir: &Path, args: AttributeArgs) -> anyhow::Result<ExitCode> {
     let store = super::open_store(store_dir)?;
-    let harnesses = args
-        .harnesses
-        .iter()
-        .map(|p| load_harness(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let lookup = HarnessLookup::with_files(harnesses);
+    let lookup = super::harness_lookup(&args.harnesses)?;
     let selection = Selection {
         agent: args.agent.clone(),
         trace: args.trace.clone(),

@@ -116,6 +116,16 @@ fn open_store(dir: &std::path::Path) -> anyhow::Result<crate::store::Store> {
 }
 
 /// Whether stdout is a terminal (colours, progress bars) or a pipe.
+/// Harnesses named with `--harness FILE` override the stored versions of
+/// their agents.
+fn harness_lookup(files: &[std::path::PathBuf]) -> anyhow::Result<crate::triage::HarnessLookup> {
+    let harnesses = files
+        .iter()
+        .map(|p| crate::harness::load_harness(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::triage::HarnessLookup::with_files(harnesses))
+}
+
 fn stdout_is_terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()

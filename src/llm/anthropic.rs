@@ -6,8 +6,7 @@ use futures::future::BoxFuture;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::http::{client, status_error, transport_error};
-use super::pricing::cost_usd;
+use super::http::{client, json_body, send_checked, transport_error};
 use super::sse::SseParser;
 use super::{ChatRequest, ChatResponse, DeltaSink, LlmError, Provider, Role, Usage};
 
@@ -79,25 +78,17 @@ impl AnthropicClient {
         on_delta: Option<DeltaSink<'_>>,
     ) -> Result<ChatResponse, LlmError> {
         let url = format!("{}/v1/messages", self.base_url);
-        let response = self
+        let builder = self
             .http
             .post(&url)
             .header("x-api-key", &self.api_key)
             .header("anthropic-version", API_VERSION)
-            .json(&Self::body(request))
-            .send()
-            .await
-            .map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
-        if !response.status().is_success() {
-            return Err(status_error(NAME, response).await);
-        }
+            .json(&Self::body(request));
+        let response = send_checked(NAME, &url, self.timeout, builder).await?;
         if request.stream {
             return self.read_stream(request, response, on_delta, &url).await;
         }
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
+        let body = json_body(NAME, &url, self.timeout, response).await?;
         let content: String = body["content"]
             .as_array()
             .ok_or_else(|| malformed("no content array in the response"))?
@@ -109,13 +100,7 @@ impl AnthropicClient {
             output_tokens: body["usage"]["output_tokens"].as_u64().unwrap_or(0),
         };
         let model = body["model"].as_str().unwrap_or(&request.model).to_owned();
-        Ok(ChatResponse {
-            content,
-            cost_usd: cost_usd(&model, usage),
-            model,
-            usage,
-            provider: NAME.into(),
-        })
+        Ok(ChatResponse::priced(NAME, content, model, usage))
     }
 
     async fn read_stream(
@@ -157,15 +142,7 @@ impl AnthropicClient {
                             .as_u64()
                             .unwrap_or(usage.output_tokens)
                     }
-                    "message_stop" => {
-                        return Ok(ChatResponse {
-                            cost_usd: cost_usd(&model, usage),
-                            content,
-                            model,
-                            usage,
-                            provider: NAME.into(),
-                        })
-                    }
+                    "message_stop" => return Ok(ChatResponse::priced(NAME, content, model, usage)),
                     "error" => {
                         let message = data["error"]["message"]
                             .as_str()

@@ -33,6 +33,36 @@ pub fn transport_error(
     }
 }
 
+/// Sends a request and turns a non-2xx answer into the matching error.
+pub async fn send_checked(
+    provider: &str,
+    url: &str,
+    timeout: Duration,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, LlmError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| transport_error(provider, url, timeout, e))?;
+    if !response.status().is_success() {
+        return Err(status_error(provider, response).await);
+    }
+    Ok(response)
+}
+
+/// Reads a whole (non-streamed) JSON answer.
+pub async fn json_body(
+    provider: &str,
+    url: &str,
+    timeout: Duration,
+    response: reqwest::Response,
+) -> Result<serde_json::Value, LlmError> {
+    response
+        .json()
+        .await
+        .map_err(|e| transport_error(provider, url, timeout, e))
+}
+
 /// `Retry-After` in seconds (the HTTP-date form is rare from these APIs).
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;

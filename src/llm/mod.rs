@@ -83,6 +83,19 @@ pub struct ChatResponse {
     pub provider: String,
 }
 
+impl ChatResponse {
+    /// An answer priced from the model's list price (see `pricing`).
+    pub fn priced(provider: &str, content: String, model: String, usage: Usage) -> Self {
+        ChatResponse {
+            cost_usd: pricing::cost_usd(&model, usage),
+            content,
+            model,
+            usage,
+            provider: provider.into(),
+        }
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum LlmError {
     #[error("{provider}: rate limited (HTTP 429){}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]

@@ -7,8 +7,7 @@ use futures::future::BoxFuture;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::http::{client, status_error, transport_error};
-use super::pricing::cost_usd;
+use super::http::{client, json_body, send_checked, transport_error};
 use super::sse::SseParser;
 use super::{ChatRequest, ChatResponse, DeltaSink, LlmError, Provider, Usage};
 
@@ -70,33 +69,18 @@ impl OpenAiClient {
         if let Some(key) = &self.api_key {
             builder = builder.bearer_auth(key);
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
-        if !response.status().is_success() {
-            return Err(status_error(NAME, response).await);
-        }
+        let response = send_checked(NAME, &url, self.timeout, builder).await?;
         if request.stream {
             return self.read_stream(request, response, on_delta, &url).await;
         }
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|e| transport_error(NAME, &url, self.timeout, e))?;
+        let body = json_body(NAME, &url, self.timeout, response).await?;
         let content = body["choices"][0]["message"]["content"]
             .as_str()
             .ok_or_else(|| malformed("no choices[0].message.content in the response"))?
             .to_owned();
         let usage = usage_of(&body);
         let model = body["model"].as_str().unwrap_or(&request.model).to_owned();
-        Ok(ChatResponse {
-            content,
-            cost_usd: cost_usd(&model, usage),
-            model,
-            usage,
-            provider: NAME.into(),
-        })
+        Ok(ChatResponse::priced(NAME, content, model, usage))
     }
 
     async fn read_stream(
@@ -115,13 +99,7 @@ impl OpenAiClient {
             let chunk = chunk.map_err(|e| transport_error(NAME, url, self.timeout, e))?;
             for event in parser.feed(&chunk) {
                 if event.data == "[DONE]" {
-                    return Ok(ChatResponse {
-                        cost_usd: cost_usd(&model, usage),
-                        content,
-                        model,
-                        usage,
-                        provider: NAME.into(),
-                    });
+                    return Ok(ChatResponse::priced(NAME, content, model, usage));
                 }
                 let data: Value = serde_json::from_str(&event.data)
                     .map_err(|e| malformed(format!("bad stream chunk: {e}")))?;

@@ -7,3 +7,16 @@ pub mod failures;
 pub mod help;
 pub mod timeline;
 pub mod traces;
+
+/// The first visible row after moving the selection: unchanged while the
+/// selection is on screen, else just enough scroll to bring it back.
+pub fn scroll_to_show(selected: usize, scroll_top: usize, viewport: usize) -> usize {
+    let height = viewport.max(1);
+    if selected < scroll_top {
+        selected
+    } else if selected >= scroll_top + height {
+        selected + 1 - height
+    } else {
+        scroll_top
+    }
+}

@@ -294,12 +294,7 @@ impl TimelineState {
     }
 
     fn keep_visible(&mut self) {
-        let height = self.viewport.max(1);
-        if self.selected < self.scroll_top {
-            self.scroll_top = self.selected;
-        } else if self.selected >= self.scroll_top + height {
-            self.scroll_top = self.selected + 1 - height;
-        }
+        self.scroll_top = super::scroll_to_show(self.selected, self.scroll_top, self.viewport);
     }
 
     pub fn set_viewport(&mut self, rows: usize) {
