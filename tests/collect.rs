@@ -244,4 +244,37 @@ async fn pieces_survive_a_restart_and_quiet_traces_are_stored() {
     let trace = store.trace("0af7651916cd43dd8448eb211c80319c").unwrap();
     assert_eq!(trace.steps[0].name, "lookup_order");
     assert!(store.pending_trace_ids().unwrap().is_empty());
+
+    // The root span arrives after the rest was stored: it is merged in.
+    let root = serde_json::json!({"resourceSpans": [{"resource": {"attributes": [
+        {"key": "service.name", "value": {"stringValue": "support"}}]}, "scopeSpans": [{"scope": {"name": "t"}, "spans": [{
+        "traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "00f067aa0ba902b7",
+        "name": "support", "startTimeUnixNano": "1699999999000000000", "endTimeUnixNano": "1700000002000000000",
+        "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "invoke_agent"}}]}]}]}]});
+    let (base, _collector) = start(store.clone(), 1 << 20).await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/v1/traces"))
+        .json(&root)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut merged = None;
+    for _ in 0..50 {
+        let trace = store.trace("0af7651916cd43dd8448eb211c80319c").unwrap();
+        if trace.steps.len() == 2 {
+            merged = Some(trace);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let merged = merged.expect("the late root span was merged within 5 s");
+    assert_eq!(merged.agent, "support");
+    assert_eq!(merged.steps[0].name, "support");
+    assert_eq!(
+        merged.steps[1].parent_id.as_deref(),
+        Some("00f067aa0ba902b7")
+    );
+    assert_eq!(store.trace_count().unwrap(), 1);
+    assert!(store.check_consistency().unwrap().is_empty());
 }

@@ -244,3 +244,55 @@ fn a_bad_label_file_is_located() {
         "{err}"
     );
 }
+
+/// The OTLP fixture's requests, one per line, split across two files as a
+/// rotating file exporter would: a trace whose spans straddle the files
+/// gets its late spans merged in, not dropped as "already present".
+#[test]
+fn spans_of_one_trace_split_across_imports_are_merged() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/real/otlp-openinference/traces.jsonl");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 2, "the fixture has several requests");
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.jsonl");
+    let second = dir.path().join("second.jsonl");
+    std::fs::write(&first, format!("{}\n", lines[0])).unwrap();
+    std::fs::write(&second, lines[1..].join("\n")).unwrap();
+
+    let whole_dir = tempfile::tempdir().unwrap();
+    let whole = Store::open(&whole_dir.path().join("store")).unwrap();
+    import_paths(&whole, &[fixture], &ImportOptions::default(), &NoProgress).unwrap();
+
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let options = ImportOptions::default();
+    import_paths(&store, &[first], &options, &NoProgress).unwrap();
+    let late = import_paths(&store, std::slice::from_ref(&second), &options, &NoProgress).unwrap();
+    assert!(late.updated >= 1, "{late:?}");
+    assert_eq!(late.already_present, 0, "{late:?}");
+    assert_eq!(store.trace_count().unwrap(), whole.trace_count().unwrap());
+    assert_eq!(store.stats().unwrap().steps, whole.stats().unwrap().steps);
+    assert!(store.check_consistency().unwrap().is_empty());
+    for (_, summary) in whole
+        .page(&Default::default(), true, None, usize::MAX)
+        .unwrap()
+        .rows
+    {
+        let merged = store.trace(&summary.id).unwrap();
+        let expected = whole.trace(&summary.id).unwrap();
+        assert_eq!(merged.agent, expected.agent);
+        let shape = |t: &tackroom::model::Trace| {
+            t.steps
+                .iter()
+                .map(|s| (s.index, s.id.clone(), s.parent_id.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shape(&merged), shape(&expected), "trace {}", summary.id);
+    }
+
+    let again = import_paths(&store, &[second], &options, &NoProgress).unwrap();
+    assert_eq!(again.updated, 0);
+    assert!(again.already_present >= 1);
+    assert_eq!(store.stats().unwrap().steps, whole.stats().unwrap().steps);
+}

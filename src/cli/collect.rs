@@ -29,7 +29,11 @@ pub fn run(store_dir: &Path, args: CollectArgs) -> anyhow::Result<ExitCode> {
         store,
         options,
         Box::new(|t| {
-            let state = if t.new { "stored" } else { "already stored" };
+            let state = match (t.new, t.merged) {
+                (true, _) => "stored",
+                (false, true) => "merged late spans into",
+                (false, false) => "already stored",
+            };
             println!("{state} trace {} ({} steps, {})", t.id, t.steps, t.format);
         }),
     )?;

@@ -163,6 +163,12 @@ fn print_report(report: &ImportReport) {
         report.already_present,
         report.rejected
     );
+    if report.updated > 0 {
+        println!(
+            "{} stored traces gained late spans or runs (merged)",
+            report.updated
+        );
+    }
     if report.scored + report.unmatched_scores > 0 {
         println!(
             "scores set the outcome of {} traces; {} scores name traces not in the store",
@@ -177,6 +183,7 @@ fn report_json(report: &ImportReport) -> serde_json::Value {
         "imported": report.imported,
         "steps": report.steps,
         "already_present": report.already_present,
+        "updated": report.updated,
         "rejected": report.rejected,
         "scored": report.scored,
         "unmatched_scores": report.unmatched_scores,

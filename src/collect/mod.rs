@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::decode::checked;
+use crate::ingest::import::store_assembled;
 use crate::ingest::runs::RunRecord;
 use crate::ingest::spans::pool::apply_score;
 use crate::ingest::spans::{LogEvent, Score, SpanPool, SpanRecord};
@@ -53,6 +54,8 @@ pub struct StoredTrace {
     pub steps: usize,
     pub format: String,
     pub new: bool,
+    /// An already stored trace gained late spans or runs.
+    pub merged: bool,
 }
 
 struct OpenTrace {
@@ -247,12 +250,14 @@ impl Collector {
                 .unwrap_or_default();
             match checked(trace) {
                 Ok(trace) => {
-                    let outcome = self.store.insert_traces(std::slice::from_ref(&trace))?;
+                    // Spans that come after the rest was assembled merge in.
+                    let outcome = store_assembled(&self.store, std::slice::from_ref(&trace))?;
                     let stored = StoredTrace {
                         id: trace.id.clone(),
                         steps: trace.steps.len(),
                         format,
                         new: outcome.inserted == 1,
+                        merged: outcome.updated == 1,
                     };
                     (self.on_stored)(&stored);
                     result = Some(stored);

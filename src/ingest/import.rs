@@ -73,6 +73,8 @@ pub struct ImportReport {
     pub scored: usize,
     /// Scores naming traces that are not in the store.
     pub unmatched_scores: usize,
+    /// Stored traces that gained late spans or runs from this import.
+    pub updated: usize,
 }
 
 #[derive(Debug, Error)]
@@ -124,10 +126,10 @@ pub fn store_pool(
             }
         }
         if batch.len() >= options.batch_size {
-            store_batch(store, &mut batch, report)?;
+            store_assembled_batch(store, &mut batch, report)?;
         }
     }
-    store_batch(store, &mut batch, report)?;
+    store_assembled_batch(store, &mut batch, report)?;
     for score in scores {
         let provenance = crate::model::LabelProvenance {
             by: format!("{}:{}", score.source, score.name),
@@ -148,17 +150,57 @@ pub fn store_pool(
     Ok(())
 }
 
-fn store_batch(
+fn store_assembled_batch(
     store: &Store,
     batch: &mut Vec<Trace>,
     report: &mut ImportReport,
 ) -> Result<(), StoreError> {
-    let result = store.insert_traces(batch)?;
+    let result = store_assembled(store, batch)?;
     report.imported += result.inserted;
     report.steps += result.steps;
-    report.already_present += result.already_present.len();
+    report.already_present += result.already_present;
+    report.updated += result.updated;
     batch.clear();
     Ok(())
+}
+
+/// What storing assembled traces did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AssembledResult {
+    pub inserted: usize,
+    /// Steps stored: those of new traces plus those added to stored ones.
+    pub steps: usize,
+    pub already_present: usize,
+    /// Stored traces that gained steps.
+    pub updated: usize,
+}
+
+/// Stores traces assembled from spans or runs. A trace already in the store
+/// is merged with the new part (spans of one trace can arrive in several
+/// files or requests); it counts as already present only if nothing was new.
+pub fn store_assembled(store: &Store, traces: &[Trace]) -> Result<AssembledResult, StoreError> {
+    let batch = store.insert_traces(traces)?;
+    let mut result = AssembledResult {
+        inserted: batch.inserted,
+        steps: batch.steps,
+        ..AssembledResult::default()
+    };
+    for id in &batch.already_present {
+        let Some(incoming) = traces.iter().find(|t| &t.id == id) else {
+            continue;
+        };
+        let stored = store.trace(id)?;
+        let before = stored.steps.len();
+        match crate::ingest::spans::merge::merge_delivery(stored, incoming.clone()) {
+            Some(merged) => {
+                store.replace_trace(&merged)?;
+                result.updated += 1;
+                result.steps += merged.steps.len() - before;
+            }
+            None => result.already_present += 1,
+        }
+    }
+    Ok(result)
 }
 
 /// Imports one source into `store`, adding to `report`.

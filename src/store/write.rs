@@ -72,6 +72,31 @@ impl CounterDeltas {
     }
 }
 
+/// Adds a trace's header, summary, step chunks, index entries and counts.
+fn add_trace(trace: &Trace, batch: &mut sled::Batch, deltas: &mut CounterDeltas) {
+    let summary = trace.summary();
+    for (field, value) in index_values(&summary) {
+        batch.insert(
+            keys::index_entry(field, value, summary.started_at, &trace.id),
+            &[],
+        );
+    }
+    for name in counters_of(&summary) {
+        deltas.add(name, 1);
+    }
+    deltas.add("traces".into(), 1);
+    deltas.add("steps".into(), trace.steps.len() as i64);
+    for (n, chunk) in trace.steps.chunks(keys::STEPS_PER_CHUNK).enumerate() {
+        batch.insert(keys::step_chunk(&trace.id, n as u32), codec::encode(&chunk));
+    }
+    let header = Trace {
+        steps: Vec::new(),
+        ..trace.clone()
+    };
+    batch.insert(keys::header(&trace.id), codec::encode(&header));
+    batch.insert(keys::summary(&trace.id), codec::encode(&summary));
+}
+
 impl Store {
     /// Stores new traces in one atomic batch; ids already present are skipped.
     pub fn insert_traces(&self, traces: &[Trace]) -> Result<BatchResult> {
@@ -87,33 +112,37 @@ impl Store {
                 result.already_present.push(trace.id.clone());
                 continue;
             }
-            let summary = trace.summary();
-            for (field, value) in index_values(&summary) {
-                batch.insert(
-                    keys::index_entry(field, value, summary.started_at, &trace.id),
-                    &[],
-                );
-            }
-            for name in counters_of(&summary) {
-                deltas.add(name, 1);
-            }
-            deltas.add("traces".into(), 1);
-            deltas.add("steps".into(), trace.steps.len() as i64);
-            for (n, chunk) in trace.steps.chunks(keys::STEPS_PER_CHUNK).enumerate() {
-                batch.insert(keys::step_chunk(&trace.id, n as u32), codec::encode(&chunk));
-            }
-            let header = Trace {
-                steps: Vec::new(),
-                ..trace.clone()
-            };
-            batch.insert(keys::header(&trace.id), codec::encode(&header));
-            batch.insert(keys::summary(&trace.id), codec::encode(&summary));
+            add_trace(trace, &mut batch, &mut deltas);
             result.inserted += 1;
             result.steps += trace.steps.len();
         }
         deltas.write(self, &mut batch)?;
         self.tree.apply_batch(batch)?;
         Ok(result)
+    }
+
+    /// Replaces a stored trace (one that gained late spans) in one atomic
+    /// batch: its old steps, index entries and counts go, the new ones come.
+    pub fn replace_trace(&self, trace: &Trace) -> Result<()> {
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let old = self.summary(&trace.id)?;
+        let mut batch = sled::Batch::default();
+        let mut deltas = CounterDeltas::default();
+        for (field, value) in index_values(&old) {
+            batch.remove(keys::index_entry(field, value, old.started_at, &trace.id));
+        }
+        for name in counters_of(&old) {
+            deltas.add(name, -1);
+        }
+        deltas.add("traces".into(), -1);
+        deltas.add("steps".into(), -(old.steps as i64));
+        for entry in self.tree.scan_prefix(keys::steps_prefix(&trace.id)) {
+            batch.remove(entry?.0);
+        }
+        add_trace(trace, &mut batch, &mut deltas);
+        deltas.write(self, &mut batch)?;
+        self.tree.apply_batch(batch)?;
+        Ok(())
     }
 
     /// Changes a trace's outcome label, moving its index entries and counters.

@@ -5,6 +5,7 @@
 pub mod assemble;
 pub mod dialect;
 pub mod genai_messages;
+pub mod merge;
 pub mod otlp_json;
 pub mod otlp_proto;
 pub mod pool;
