@@ -156,6 +156,26 @@ fn show_unknown_id_exits_2_with_a_clear_message() {
 }
 
 #[test]
+fn show_takes_a_unique_id_prefix_and_says_when_one_is_ambiguous() {
+    let (_dir, store) = sample_store();
+    let exact = bin()
+        .args(["show", "t4", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(exact.status.success());
+    let ambiguous = bin()
+        .args(["show", "t", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(ambiguous.status.code(), Some(2));
+    let message = String::from_utf8(ambiguous.stderr).unwrap();
+    assert!(
+        message.contains("6 traces have ids starting with \"t\""),
+        "{message}"
+    );
+}
+
+#[test]
 fn import_exit_code_is_1_when_records_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.jsonl");

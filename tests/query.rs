@@ -248,3 +248,31 @@ fn unknown_trace_is_a_typed_error() {
         Err(tackroom::store::StoreError::UnknownTrace(_))
     ));
 }
+
+#[test]
+fn a_trace_id_resolves_from_itself_or_a_unique_prefix() {
+    let (_dir, store) = store_with_traces();
+    assert_eq!(store.resolve_trace_id("t03").unwrap(), "t03");
+    let long = trace(
+        "0af7651916cd43dd8448eb211c80319c",
+        "support",
+        OutcomeLabel::Failure,
+        0,
+    );
+    store.insert_traces(&[long]).unwrap();
+    assert_eq!(
+        store.resolve_trace_id("0af76519").unwrap(),
+        "0af7651916cd43dd8448eb211c80319c"
+    );
+    let ambiguous = store.resolve_trace_id("t0").unwrap_err().to_string();
+    assert!(
+        ambiguous.contains("10 traces have ids starting with \"t0\""),
+        "{ambiguous}"
+    );
+    assert!(ambiguous.contains("t00, t01, t02"), "{ambiguous}");
+    assert!(matches!(
+        store.resolve_trace_id("zz"),
+        Err(tackroom::store::StoreError::UnknownTrace(_))
+    ));
+    assert!(store.resolve_trace_id("").is_err());
+}

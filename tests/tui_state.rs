@@ -170,6 +170,16 @@ fn opening_an_unknown_trace_says_so_and_shows_the_list() {
 }
 
 #[test]
+fn opening_by_a_unique_id_prefix_loads_the_whole_trace() {
+    let (_dir, store) = store_with(60);
+    let id = trace_with_error(&store, "RefundLimitExceeded");
+    // "support-" plus the first hex digits, as an alert might abbreviate it.
+    let prefix = &id[..id.len() - 6];
+    let ui = Ui::open(store, 80, 24, Some(prefix));
+    assert_eq!(ui.state.timeline.as_ref().unwrap().trace.id, id);
+}
+
+#[test]
 fn next_failure_jumps_to_the_failing_step_and_updates_the_detail() {
     let (_dir, store) = store_with(60);
     let id = trace_with_error(&store, "RefundLimitExceeded");

@@ -48,17 +48,18 @@ pub fn run(store_dir: &Path, args: LabelArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(crate::identity::current_user)
     );
     let now = chrono::Utc::now();
+    let trace_id = store.resolve_trace_id(&args.trace_id)?;
     if let Some(outcome) = args.outcome {
         let provenance = LabelProvenance {
             by: by.clone(),
             at: Some(now),
             note: args.note.clone(),
         };
-        store.set_outcome(&args.trace_id, outcome, args.score, provenance)?;
-        println!("{}: outcome set to {}", args.trace_id, outcome.as_str());
+        store.set_outcome(&trace_id, outcome, args.score, provenance)?;
+        println!("{trace_id}: outcome set to {}", outcome.as_str());
     }
     if let Some(step) = &args.root_cause {
-        let trace = store.trace(&args.trace_id)?;
+        let trace = store.trace(&trace_id)?;
         let found = trace
             .steps
             .iter()

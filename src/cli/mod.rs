@@ -100,7 +100,13 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("tackroom: {err:#}");
             let not_found = err
                 .downcast_ref::<crate::store::StoreError>()
-                .is_some_and(|e| matches!(e, crate::store::StoreError::UnknownTrace(_)));
+                .is_some_and(|e| {
+                    matches!(
+                        e,
+                        crate::store::StoreError::UnknownTrace(_)
+                            | crate::store::StoreError::AmbiguousTrace { .. }
+                    )
+                });
             ExitCode::from(if not_found {
                 EXIT_NOT_FOUND
             } else {

@@ -18,7 +18,7 @@ pub struct ShowArgs {
 
 pub fn run(store_dir: &Path, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let store = super::open_store(store_dir)?;
-    let trace = store.trace(&args.trace_id)?;
+    let trace = store.trace(&store.resolve_trace_id(&args.trace_id)?)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&trace)?);
     } else {

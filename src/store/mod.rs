@@ -43,6 +43,12 @@ pub enum StoreError {
     Corrupt { key: String, message: String },
     #[error("no trace with id {0:?} in the store")]
     UnknownTrace(String),
+    #[error("{} traces have ids starting with {prefix:?} (e.g. {}); give more of the id", if *count >= 100 { "100 or more".to_owned() } else { count.to_string() }, examples.join(", "))]
+    AmbiguousTrace {
+        prefix: String,
+        count: usize,
+        examples: Vec<String>,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -12,6 +12,38 @@ impl Store {
         }
     }
 
+    /// The full id of the trace `text` names: the id itself, or the one
+    /// id it is a prefix of (so a short id pasted from an alert works).
+    pub fn resolve_trace_id(&self, text: &str) -> Result<String> {
+        if text.is_empty() {
+            return Err(StoreError::UnknownTrace(String::new()));
+        }
+        if self.contains(text)? {
+            return Ok(text.to_owned());
+        }
+        const SHOWN: usize = 3;
+        const COUNT_UP_TO: usize = 100;
+        let mut ids = Vec::new();
+        let mut count = 0;
+        // Counting stops early: a one-letter prefix may match a million.
+        for entry in self.tree.scan_prefix(keys::summary(text)).take(COUNT_UP_TO) {
+            let (key, _) = entry?;
+            count += 1;
+            if ids.len() < SHOWN {
+                ids.push(String::from_utf8_lossy(&key[1..]).into_owned());
+            }
+        }
+        match count {
+            0 => Err(StoreError::UnknownTrace(text.to_owned())),
+            1 => Ok(ids.remove(0)),
+            _ => Err(StoreError::AmbiguousTrace {
+                prefix: text.to_owned(),
+                count,
+                examples: ids,
+            }),
+        }
+    }
+
     pub fn contains(&self, trace_id: &str) -> Result<bool> {
         Ok(self.tree.contains_key(keys::summary(trace_id))?)
     }

@@ -28,8 +28,7 @@ pub struct Selection {
 /// Failed traces of the selection (a named trace is taken as it is).
 pub fn selected_traces(store: &Store, selection: &Selection) -> Result<Vec<String>, StoreError> {
     if let Some(id) = &selection.trace {
-        store.summary(id)?;
-        return Ok(vec![id.clone()]);
+        return Ok(vec![store.resolve_trace_id(id)?]);
     }
     let filter = TraceFilter {
         outcome: Some(OutcomeLabel::Failure),
