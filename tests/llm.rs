@@ -384,3 +384,42 @@ async fn the_cli_runs_the_llm_engine_against_a_configured_endpoint() {
     assert_eq!(line["harness_problem"], true);
     assert_eq!(script.requests().len(), 1);
 }
+
+/// The UI asks the model from a worker thread of its multi-threaded
+/// runtime; the blocking runner must work there, against a real server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blocking_runner_works_on_a_worker_thread_and_stores_the_verdict() {
+    let (base, _script) =
+        llm_server::start(vec![openai_answer(&answer("t-1", "skipped_required_step"))]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = tackroom::store::Store::open(&dir.path().join("store")).unwrap();
+    store.insert_traces(&[failed_trace()]).unwrap();
+    let config = tackroom::llm::config::LlmConfig {
+        provider: "openai".into(),
+        model: "gpt-4o-mini".into(),
+        base_url: format!("{base}/v1"),
+        api_key_env: "TACKROOM_TEST_NO_SUCH_KEY".into(),
+        timeout: Duration::from_secs(5),
+        retry: fast_retry(1),
+    };
+    let worker_store = store.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        let selection = tackroom::triage::Selection {
+            trace: Some("t".into()),
+            ..Default::default()
+        };
+        tackroom::triage::attribute_with_llm_blocking(
+            &worker_store,
+            &selection,
+            &Default::default(),
+            &config,
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(run.attributions.len(), 1);
+    let stored = store.attributions("t").unwrap();
+    assert_eq!(stored[0].engine, "llm:openai:gpt-4o-mini");
+    assert_eq!(stored[0].root_cause.step_id, "t-1");
+}

@@ -462,3 +462,30 @@ fn the_timeline_lists_the_assertions_a_trace_breaks() {
     let expected = "verify-precedes-refund (rule verify-before-refund): issue_refund (step 4) was called without verify_calculation";
     assert!(t.violations[0].starts_with(expected), "{}", t.violations[0]);
 }
+
+#[test]
+fn asking_the_model_marks_its_root_cause_and_stores_the_verdict() {
+    // The provider is the built-in simulator unless the environment or a
+    // config file names another; this test runs with neither.
+    std::env::set_var("TACKROOM_CONFIG", "/nonexistent/tackroom-config.toml");
+    let (_dir, store) = store_with(60);
+    let id = trace_with_error(&store, "RefundLimitExceeded");
+    let mut ui = Ui::open(store, 100, 30, Some(&id));
+    ui.key(KeyCode::Char('A'));
+    assert!(!ui.state.asking_model, "the answer came back");
+    let status = ui.state.status.clone().unwrap_or_default();
+    assert!(status.starts_with("llm:sim (simulated):"), "{status}");
+    assert!(status.contains("root cause #"), "{status}");
+    let timeline = ui.state.timeline.as_ref().unwrap();
+    assert!(matches!(
+        &timeline.cause_source,
+        tackroom::tui::panes::timeline::CauseSource::Attribution { engine, .. } if engine.starts_with("llm:sim (simulated):")
+    ));
+    let root = timeline.root_cause.expect("a root cause step");
+    let stored = ui.store.attributions(&id).unwrap();
+    let llm = stored
+        .iter()
+        .find(|a| a.engine.starts_with("llm:sim (simulated):"))
+        .expect("the verdict is stored");
+    assert_eq!(timeline.trace.steps[root].id, llm.root_cause.step_id);
+}

@@ -1,6 +1,5 @@
 //! Flags that choose a model, shared by subcommands that call one.
 
-use crate::llm::attribution::LlmAttributor;
 use crate::llm::config::{LlmConfig, LlmSettings};
 use crate::model::Attribution;
 use crate::store::Store;
@@ -47,26 +46,10 @@ pub fn attribute_with_llm(
     args: &LlmArgs,
 ) -> anyhow::Result<(String, Vec<Attribution>)> {
     let config = args.config()?;
-    let provider = config.build()?;
     if config.provider == "sim" {
         eprintln!("note: using the simulated provider (no model is called); set --provider or [llm] in the config");
     }
-    let attributor = LlmAttributor {
-        provider: provider.as_ref(),
-        model: config.model.clone(),
-        retry: config.retry,
-        budget_tokens: 6000,
-        max_answers: 3,
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let run = runtime.block_on(triage::attribute_with_llm(
-        store,
-        selection,
-        harnesses,
-        &attributor,
-    ))?;
+    let run = triage::attribute_with_llm_blocking(store, selection, harnesses, &config)?;
     for (trace, problem) in &run.failures {
         eprintln!("not attributed: {trace}: {problem}");
     }

@@ -106,6 +106,30 @@ pub enum TriageError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Llm(#[from] crate::llm::LlmError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+/// Runs the LLM engine with the provider `config` names, blocking this
+/// thread (the CLI, and the UI's worker threads) until it is done.
+pub fn attribute_with_llm_blocking(
+    store: &Store,
+    selection: &Selection,
+    harnesses: &HarnessLookup,
+    config: &crate::llm::config::LlmConfig,
+) -> Result<LlmRun, TriageError> {
+    let provider = config.build()?;
+    let attributor = LlmAttributor {
+        provider: provider.as_ref(),
+        model: config.model.clone(),
+        retry: config.retry,
+        budget_tokens: 6000,
+        max_answers: 3,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(attribute_with_llm(store, selection, harnesses, &attributor))
 }
 
 /// Clusters the stored attributions of `engine`.

@@ -44,6 +44,7 @@ pub enum Action {
     Attribute,
     ConfirmCause,
     MarkCause,
+    AskModel,
 }
 
 impl Action {

@@ -63,6 +63,10 @@ pub enum Effect {
     },
     /// Run the rules engine over every failed trace.
     AttributeAll,
+    /// Ask the configured model (the LLM engine) about one trace.
+    AskModel {
+        trace_id: String,
+    },
     SaveHumanLabel(HumanLabel),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
@@ -99,6 +103,12 @@ pub enum Msg {
     },
     Attributed {
         count: usize,
+    },
+    /// The LLM engine's verdict on one trace, or why there is none.
+    ModelAnswered {
+        trace_id: String,
+        engine: String,
+        answer: Result<Attribution, String>,
     },
     HumanLabelSaved(HumanLabel),
     Labelled {

@@ -159,6 +159,7 @@ const DEFAULTS: &[(Context, &[&str], Action, &str)] = &[
     (Context::Timeline, &["f"], Action::ToggleFullscreen, "full-screen step detail"),
     (Context::Timeline, &["c"], Action::ConfirmCause, "confirm the marked root cause (your label)"),
     (Context::Timeline, &["m"], Action::MarkCause, "mark the selected step as the root cause"),
+    (Context::Timeline, &["A"], Action::AskModel, "ask the model for the root cause ([llm] config)"),
     (Context::Timeline, &["+"], Action::LabelSuccess, "label the trace a success"),
     (Context::Timeline, &["-"], Action::LabelFailure, "label the trace a failure"),
     (Context::Detail, &["/"], Action::Search, "search in the step (recalls the last query)"),

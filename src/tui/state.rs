@@ -56,6 +56,8 @@ pub struct AppState {
     pub status: Option<String>,
     pub store_label: String,
     pub samples: Option<PathBuf>,
+    /// A question to the model is on its way (one at a time).
+    pub asking_model: bool,
     pub importing: bool,
     pub pending_trace: Option<RequestId>,
     pub failures: FailuresState,
@@ -82,6 +84,7 @@ impl AppState {
             status: None,
             store_label,
             samples: None,
+            asking_model: false,
             importing: false,
             pending_trace: None,
             failures: FailuresState::default(),
@@ -239,6 +242,32 @@ impl AppState {
                 self.failures.apply(request, clusters);
                 Vec::new()
             }
+            Msg::ModelAnswered {
+                trace_id,
+                engine,
+                answer,
+            } => {
+                self.asking_model = false;
+                match answer {
+                    Ok(a) => {
+                        self.status = Some(format!(
+                            "{}: root cause #{} {} ({})",
+                            a.engine,
+                            a.root_cause.index,
+                            a.root_cause.name,
+                            a.category.as_str()
+                        ));
+                        if let Some(t) = self.timeline.as_mut().filter(|t| t.trace.id == trace_id) {
+                            t.set_attribution(&a);
+                            self.sync_detail();
+                        }
+                    }
+                    Err(problem) => {
+                        self.status = Some(format!("{engine} gave no root cause: {problem}"))
+                    }
+                }
+                Vec::new()
+            }
             Msg::Attributed { count } => {
                 self.failures.attributing = false;
                 self.status = Some(format!(
@@ -299,8 +328,7 @@ impl AppState {
 /// A person's label is not an attribution; among engines prefer the
 /// deterministic rules engine, then any other.
 fn preferred_attribution(attributions: &[Attribution]) -> Option<&Attribution> {
-    attributions
-        .iter()
-        .find(|a| a.engine == "rules")
-        .or_else(|| attributions.first())
+    // The newest verdict: a model asked on purpose outranks an earlier
+    // rules run, and re-running the rules engine takes over again.
+    attributions.iter().max_by_key(|a| a.created_at)
 }

@@ -157,6 +157,16 @@ impl AppState {
                 vec![Effect::AttributeAll]
             }
             Action::Attribute => Vec::new(),
+            Action::AskModel => match &self.timeline {
+                Some(t) if !self.asking_model => {
+                    self.asking_model = true;
+                    self.status = Some(format!("asking the model about {}…", t.trace.id));
+                    vec![Effect::AskModel {
+                        trace_id: t.trace.id.clone(),
+                    }]
+                }
+                _ => Vec::new(),
+            },
             Action::ConfirmCause => self.confirm_cause(),
             Action::MarkCause => {
                 if self.timeline.is_some() {

@@ -119,6 +119,7 @@ fn execute(store: &Store, effect: Effect) -> Result<Option<Msg>, String> {
             .map_err(text)?;
             Msg::Attributed { count: done.len() }
         }
+        Effect::AskModel { trace_id } => ask_model(store, trace_id),
         Effect::SaveHumanLabel(label) => {
             store.put_human_label(&label).map_err(text)?;
             Msg::HumanLabelSaved(label)
@@ -157,6 +158,46 @@ fn execute(store: &Store, effect: Effect) -> Result<Option<Msg>, String> {
         }
         Effect::Copy(_) | Effect::Quit => return Ok(None),
     }))
+}
+
+/// Runs the LLM engine on one trace with the configured provider (the
+/// simulator unless the config file or environment names a model).
+fn ask_model(store: &Store, trace_id: String) -> Msg {
+    let config = match crate::llm::config::LlmConfig::resolve(Default::default()) {
+        Ok(config) => config,
+        Err(problem) => {
+            return Msg::ModelAnswered {
+                trace_id,
+                engine: "llm".into(),
+                answer: Err(problem),
+            }
+        }
+    };
+    let engine = format!("llm:{}:{}", config.provider, config.model);
+    let selection = Selection {
+        trace: Some(trace_id.clone()),
+        ..Selection::default()
+    };
+    let answer = match triage::attribute_with_llm_blocking(
+        store,
+        &selection,
+        &HarnessLookup::default(),
+        &config,
+    ) {
+        Ok(mut run) => match run.attributions.pop() {
+            Some(a) => Ok(a),
+            None => Err(run
+                .failures
+                .pop()
+                .map_or("no answer".into(), |(_, problem)| problem)),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    Msg::ModelAnswered {
+        trace_id,
+        engine,
+        answer,
+    }
 }
 
 /// The harness assertions a trace breaks, as sentences for the timeline.

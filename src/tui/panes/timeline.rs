@@ -112,6 +112,23 @@ impl TimelineState {
         state
     }
 
+    /// A new engine verdict, unless a person's label already says otherwise.
+    pub fn set_attribution(&mut self, a: &Attribution) {
+        if matches!(self.cause_source, CauseSource::Human { .. }) {
+            return;
+        }
+        let position = |id: &str| self.trace.steps.iter().position(|s| s.id == id);
+        self.root_cause = position(&a.root_cause.step_id);
+        self.symptom = position(&a.symptom.step_id);
+        self.path = cause_path(&self.trace, self.root_cause, self.symptom);
+        self.cause_source = CauseSource::Attribution {
+            engine: a.engine.clone(),
+            category: a.category.as_str().to_owned(),
+            explanation: a.explanation.clone(),
+        };
+        self.rebuild_rows();
+    }
+
     /// A person's label overrides any engine's root cause.
     pub fn set_human_cause(&mut self, label: &crate::model::HumanLabel) {
         let Some(pos) = self
