@@ -328,3 +328,71 @@ fn long_traces_round_trip_across_step_chunks() {
     assert_eq!(store.trace("long").unwrap(), t);
     assert!(store.check_consistency().unwrap().is_empty());
 }
+
+fn import_capped(
+    store: &Store,
+    path: &std::path::Path,
+    max_record_bytes: usize,
+) -> tackroom::ingest::ImportReport {
+    let options = ImportOptions {
+        max_record_bytes,
+        ..ImportOptions::default()
+    };
+    import_paths(store, &[path.to_path_buf()], &options, &NoProgress).unwrap()
+}
+
+#[test]
+fn a_line_over_the_record_limit_is_rejected_and_its_neighbours_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let good =
+        |id: &str| serde_json::to_string(&trace(id, "support", OutcomeLabel::Success, 0)).unwrap();
+    let mut huge = trace("huge", "support", OutcomeLabel::Success, 0);
+    huge.steps[1].input = json!("x".repeat(2 << 20));
+    let text = format!(
+        "{}\n{}\n{}\n",
+        good("before"),
+        serde_json::to_string(&huge).unwrap(),
+        good("after")
+    );
+    let file = dir.path().join("t.jsonl");
+    std::fs::write(&file, text).unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let report = import_capped(&store, &file, 1 << 20);
+    assert_eq!(report.imported, 2, "{report:?}");
+    assert_eq!(report.rejected, 1);
+    let rejection = report.rejections[0].to_string();
+    assert!(
+        rejection.starts_with(&format!("{}:2:1", file.display())),
+        "{rejection}"
+    );
+    assert!(
+        rejection.contains("larger than the 1 MiB record limit"),
+        "{rejection}"
+    );
+    assert!(store.contains("after").unwrap());
+    assert!(!store.contains("huge").unwrap());
+}
+
+#[test]
+fn a_file_without_line_breaks_over_the_limit_is_refused_without_reading_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("garbage.json");
+    // A JSON array that never ends within the limit.
+    let mut text = String::from("[");
+    while text.len() < 3 << 20 {
+        text.push_str("{\"id\": \"x\"},");
+    }
+    std::fs::write(&file, text).unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let report = import_capped(&store, &file, 1 << 20);
+    assert_eq!(report.imported, 0);
+    assert_eq!(report.rejected, 1);
+    assert!(
+        report.rejections[0]
+            .to_string()
+            .contains("larger than the 1 MiB record limit"),
+        "{}",
+        report.rejections[0]
+    );
+    assert_eq!(store.trace_count().unwrap(), 0);
+}

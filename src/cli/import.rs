@@ -39,6 +39,10 @@ pub struct ImportArgs {
     /// Print the summary as JSON
     #[arg(long)]
     pub json: bool,
+    /// Largest record (one line, or a whole-file JSON document) in MiB;
+    /// larger ones are rejected without being read into memory
+    #[arg(long, default_value_t = 512)]
+    pub max_record_mb: usize,
 }
 
 fn parse_format(text: &str) -> Result<Format, String> {
@@ -111,6 +115,7 @@ pub fn run(store_dir: &Path, args: ImportArgs) -> anyhow::Result<ExitCode> {
             outcome: args.outcome_field.clone(),
             success_threshold: args.success_threshold,
         },
+        max_record_bytes: args.max_record_mb.max(1).saturating_mul(1 << 20),
     };
     let report = import_paths(&store, &args.paths, &options, &Progress::new())?;
     let harnesses = register_harnesses(&store, &args.paths)?;

@@ -31,7 +31,12 @@ pub struct ImportOptions {
     pub batch_size: usize,
     /// Where chat transcripts keep their messages, id and outcome.
     pub chat: ChatFields,
+    /// Largest record (a line, or a whole-file document) held in memory.
+    pub max_record_bytes: usize,
 }
+
+/// Default `max_record_bytes`: far above any real trace, far below memory.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 512 << 20;
 
 impl Default for ImportOptions {
     fn default() -> Self {
@@ -43,6 +48,7 @@ impl Default for ImportOptions {
                 success_threshold: 0.5,
                 ..ChatFields::default()
             },
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }
@@ -303,7 +309,19 @@ fn read_source(
     on_trace: &mut TraceSink<'_>,
     on_reject: &mut RejectSink<'_>,
 ) -> Result<Option<String>, ImportError> {
-    let mut reader = LineReader::open(source)?;
+    let mut reader = LineReader::open(source)?.with_max_record(options.max_record_bytes);
+    let too_large = |name: &str, line: usize, what: &str| Rejection {
+        location: Location {
+            file: name.to_owned(),
+            line,
+            column: 1,
+        },
+        field: String::new(),
+        message: format!(
+            "{what} is larger than the {} MiB record limit (--max-record-mb); skipped",
+            options.max_record_bytes >> 20
+        ),
+    };
     progress.file_started(&reader.name, reader.len);
     let head = reader.head()?;
     let binary = match options.format {
@@ -313,7 +331,11 @@ fn read_source(
     };
     if let Some(format) = binary {
         let mut body = Vec::new();
-        reader.read_rest(&mut body)?;
+        if !reader.read_rest(&mut body)? {
+            on_reject(too_large(&reader.name, 1, "the file"));
+            progress.file_finished(&reader.name);
+            return Ok(None);
+        }
         progress.advanced(reader.bytes_read);
         match decode_binary(format, &body) {
             Ok(decoded) => on_trace(decoded)?,
@@ -323,9 +345,15 @@ fn read_source(
         return Ok(None);
     }
     let mut line = Vec::new();
-    let Some(first_line_no) = next_nonblank(&mut reader, &mut line)? else {
-        progress.file_finished(&reader.name);
-        return Ok(Some("empty file".into()));
+    let first_line_no = loop {
+        match next_nonblank(&mut reader, &mut line)? {
+            Next::Record(n) => break n,
+            Next::TooLarge(n) => on_reject(too_large(&reader.name, n, "this line")),
+            Next::End => {
+                progress.file_finished(&reader.name);
+                return Ok(Some("empty file".into()));
+            }
+        }
     };
     let first_value: Option<serde_json::Value> = if line.first() == Some(&b'[') {
         None
@@ -336,7 +364,11 @@ fn read_source(
         // Not one record per line: a JSON array or a pretty-printed object.
         let mut doc = std::mem::take(&mut line);
         doc.push(b'\n');
-        reader.read_rest(&mut doc)?;
+        if !reader.read_rest(&mut doc)? {
+            on_reject(too_large(&reader.name, first_line_no, "the JSON document"));
+            progress.file_finished(&reader.name);
+            return Ok(None);
+        }
         progress.advanced(reader.bytes_read);
         let outcome = read_document(
             &reader.name,
@@ -366,22 +398,40 @@ fn read_source(
             e.locate(&reader.name, line_no, 1)
         })?;
         progress.advanced(reader.bytes_read);
-        match next_nonblank(&mut reader, &mut line)? {
-            Some(n) => line_no = n,
-            None => break,
+        loop {
+            match next_nonblank(&mut reader, &mut line)? {
+                Next::Record(n) => {
+                    line_no = n;
+                    break;
+                }
+                Next::TooLarge(n) => on_reject(too_large(&reader.name, n, "this line")),
+                Next::End => {
+                    progress.file_finished(&reader.name);
+                    return Ok(None);
+                }
+            }
         }
     }
-    progress.file_finished(&reader.name);
-    Ok(None)
 }
 
-fn next_nonblank(reader: &mut LineReader, line: &mut Vec<u8>) -> std::io::Result<Option<usize>> {
+/// What the next non-blank line is.
+enum Next {
+    Record(usize),
+    /// Over the record limit: skipped, not held in memory.
+    TooLarge(usize),
+    End,
+}
+
+fn next_nonblank(reader: &mut LineReader, line: &mut Vec<u8>) -> std::io::Result<Next> {
     while let Some(n) = reader.next_line(line)? {
+        if reader.take_oversized().is_some() {
+            return Ok(Next::TooLarge(n));
+        }
         if line.iter().any(|b| !b.is_ascii_whitespace()) {
-            return Ok(Some(n));
+            return Ok(Next::Record(n));
         }
     }
-    Ok(None)
+    Ok(Next::End)
 }
 
 fn unknown_format(file: &str, line: usize, reasons: &[String]) -> Rejection {

@@ -92,6 +92,10 @@ pub struct LineReader {
     reader: Box<dyn BufRead + Send>,
     pub line_no: usize,
     pub bytes_read: u64,
+    /// Longest line (and whole document) held in memory.
+    max_record: usize,
+    /// Set when the last line was longer than `max_record`: its length.
+    oversized: Option<u64>,
 }
 
 impl LineReader {
@@ -115,22 +119,67 @@ impl LineReader {
             reader,
             line_no: 0,
             bytes_read: 0,
+            max_record: usize::MAX,
+            oversized: None,
         })
     }
 
+    /// Caps what one line or document may hold in memory: a corrupt file
+    /// with no line breaks must not exhaust it.
+    pub fn with_max_record(mut self, bytes: usize) -> Self {
+        self.max_record = bytes;
+        self
+    }
+
+    /// The length of the last line if it was over the cap (and so skipped).
+    pub fn take_oversized(&mut self) -> Option<u64> {
+        self.oversized.take()
+    }
+
     /// The next line without its line ending, or `None` at the end.
+    /// A line over the cap comes back empty, with `take_oversized` set.
     pub fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
         buf.clear();
-        let n = self.reader.read_until(b'\n', buf)?;
+        let cap = self.max_record.saturating_add(1) as u64;
+        let n = (&mut self.reader).take(cap).read_until(b'\n', buf)?;
         if n == 0 {
             return Ok(None);
         }
         self.bytes_read += n as u64;
         self.line_no += 1;
+        if buf.len() > self.max_record && buf.last() != Some(&b'\n') {
+            let skipped = self.skip_line()?;
+            self.bytes_read += skipped;
+            self.oversized = Some(n as u64 + skipped);
+            buf.clear();
+            return Ok(Some(self.line_no));
+        }
         while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             buf.pop();
         }
         Ok(Some(self.line_no))
+    }
+
+    /// Consumes the rest of the current line without keeping it.
+    fn skip_line(&mut self) -> io::Result<u64> {
+        let mut skipped = 0u64;
+        loop {
+            let available = self.reader.fill_buf()?;
+            if available.is_empty() {
+                return Ok(skipped);
+            }
+            match available.iter().position(|b| *b == b'\n') {
+                Some(i) => {
+                    self.reader.consume(i + 1);
+                    return Ok(skipped + i as u64 + 1);
+                }
+                None => {
+                    let len = available.len();
+                    self.reader.consume(len);
+                    skipped += len as u64;
+                }
+            }
+        }
     }
 
     /// The first bytes of the input, without consuming them.
@@ -138,11 +187,13 @@ impl LineReader {
         Ok(self.reader.fill_buf()?.to_vec())
     }
 
-    /// Everything not read yet.
-    pub fn read_rest(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
-        let n = self.reader.read_to_end(buf)?;
+    /// Everything not read yet; `false` (and `buf` cut short) when that
+    /// is more than the cap.
+    pub fn read_rest(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
+        let room = self.max_record.saturating_sub(buf.len()).saturating_add(1) as u64;
+        let n = (&mut self.reader).take(room).read_to_end(buf)?;
         self.bytes_read += n as u64;
-        Ok(())
+        Ok(buf.len() <= self.max_record)
     }
 }
 
