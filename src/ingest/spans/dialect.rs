@@ -119,14 +119,8 @@ fn openinference(step: &mut Step, attrs: &Map<String, Value>) {
         "GUARDRAIL" => StepKind::Guardrail,
         _ => StepKind::Other,
     };
-    step.input = attrs
-        .get("input.value")
-        .map(parse_json_text)
-        .unwrap_or(Value::Null);
-    step.output = attrs
-        .get("output.value")
-        .map(parse_json_text)
-        .unwrap_or(Value::Null);
+    step.input = json_attr(attrs, "input.value");
+    step.output = json_attr(attrs, "output.value");
     if step.kind == StepKind::ToolCall {
         if let Some(name) = text(attrs, "tool.name") {
             step.name = name;
@@ -213,14 +207,8 @@ fn genai(step: &mut Step, attrs: &Map<String, Value>, events: &[SpanEvent]) {
             if let Some(name) = text(attrs, "gen_ai.tool.name") {
                 step.name = name;
             }
-            step.input = attrs
-                .get("gen_ai.tool.call.arguments")
-                .map(parse_json_text)
-                .unwrap_or(Value::Null);
-            step.output = attrs
-                .get("gen_ai.tool.call.result")
-                .map(parse_json_text)
-                .unwrap_or(Value::Null);
+            step.input = json_attr(attrs, "gen_ai.tool.call.arguments");
+            step.output = json_attr(attrs, "gen_ai.tool.call.result");
         }
         StepKind::Agent => {
             if let Some(name) = text(attrs, "gen_ai.agent.name") {
@@ -242,14 +230,8 @@ fn langfuse(step: &mut Step, attrs: &Map<String, Value>) {
         "guardrail" => StepKind::Guardrail,
         _ => StepKind::Other,
     };
-    step.input = attrs
-        .get("langfuse.observation.input")
-        .map(parse_json_text)
-        .unwrap_or(Value::Null);
-    step.output = attrs
-        .get("langfuse.observation.output")
-        .map(parse_json_text)
-        .unwrap_or(Value::Null);
+    step.input = json_attr(attrs, "langfuse.observation.input");
+    step.output = json_attr(attrs, "langfuse.observation.output");
     if step.kind == StepKind::LlmCall {
         step.model = text(attrs, "langfuse.observation.model.name");
         if let Some(model) = &step.model {
@@ -299,4 +281,9 @@ fn apply_status(step: &mut Step, span: &SpanRecord, events: &[SpanEvent]) {
         error_type: field("exception.type").unwrap_or_else(|| "error".into()),
         message: field("exception.message").unwrap_or_else(|| span.status_message.clone()),
     });
+}
+
+/// An attribute holding JSON (often as a string), or null when absent.
+fn json_attr(attrs: &Map<String, Value>, key: &str) -> Value {
+    attrs.get(key).map(parse_json_text).unwrap_or(Value::Null)
 }
