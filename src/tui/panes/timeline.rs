@@ -345,6 +345,40 @@ fn cause_path(trace: &Trace, root: Option<usize>, symptom: Option<usize>) -> Has
         .collect()
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NoteStyle {
+    Cause,
+    Violation,
+}
+
+/// What the marked cause rests on, then each broken assertion not already
+/// said by it: the on-call reader's one-paragraph summary.
+fn notes(state: &TimelineState) -> Vec<(String, NoteStyle)> {
+    let mut notes = Vec::new();
+    let mut said = String::new();
+    match &state.cause_source {
+        CauseSource::Attribution {
+            engine,
+            explanation,
+            ..
+        } if !explanation.is_empty() => {
+            notes.push((format!("◆ {engine}: {explanation}"), NoteStyle::Cause));
+            said = explanation.clone();
+        }
+        CauseSource::Human { by, category } => notes.push((
+            format!("◆ root cause labelled {category} by {by}"),
+            NoteStyle::Cause,
+        )),
+        _ => {}
+    }
+    for v in &state.violations {
+        if !said.contains(v.as_str()) {
+            notes.push((format!("⚠ {v}"), NoteStyle::Violation));
+        }
+    }
+    notes
+}
+
 /// Splits `text` at spaces into at most `max_lines` lines of `width`
 /// characters; the last line ends in `…` if text was left over.
 fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
@@ -415,19 +449,31 @@ pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, b
     if inner.height == 0 || inner.width < 20 {
         return;
     }
-    // Broken assertions take the last lines (wrapped, at most two lines
-    // each), as long as steps keep most of the room.
-    let budget = ((inner.height as usize).saturating_sub(3) / 3).min(4);
-    let lines: Vec<String> = state
-        .violations
-        .iter()
-        .flat_map(|v| wrap_words(&format!("⚠ {v}"), inner.width as usize, 2))
+    // The cause, then the broken assertions, take the last lines (wrapped,
+    // at most two lines each), as long as steps keep most of the room.
+    // Steps keep two thirds of the pane, or what they need if less.
+    let height = inner.height as usize;
+    let free = height.saturating_sub(state.rows.len() + 1);
+    let budget = (height.saturating_sub(3) / 3).max(free).min(8);
+    let lines: Vec<(String, NoteStyle)> = notes(state)
+        .into_iter()
+        .flat_map(|(text, style)| {
+            let max_lines = if style == NoteStyle::Cause { 3 } else { 2 };
+            wrap_words(&text, inner.width as usize, max_lines)
+                .into_iter()
+                .map(move |line| (line, style))
+        })
         .take(budget)
         .collect();
     let shown = lines.len();
-    for (i, line) in lines.into_iter().enumerate() {
+    for (i, (line, style)) in lines.into_iter().enumerate() {
         let y = inner.bottom() - shown as u16 + i as u16;
-        buf.set_line(inner.x, y, &Line::styled(line, theme.unknown), inner.width);
+        let style = if style == NoteStyle::Cause {
+            theme.accent
+        } else {
+            theme.unknown
+        };
+        buf.set_line(inner.x, y, &Line::styled(line, style), inner.width);
     }
     inner.height -= shown as u16;
     let trace = &state.trace;
