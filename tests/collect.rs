@@ -221,6 +221,7 @@ async fn pieces_survive_a_restart_and_quiet_traces_are_stored() {
     let child = serde_json::json!({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "t"}, "spans": [{
         "traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "parentSpanId": "00f067aa0ba902b7",
         "name": "lookup_order", "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000001000000000",
+        "status": {"code": 2, "message": "order not found"},
         "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}}]}]}]}]});
     {
         let (base, _collector) = start(store.clone(), 1 << 20).await;
@@ -244,6 +245,28 @@ async fn pieces_survive_a_restart_and_quiet_traces_are_stored() {
     let trace = store.trace("0af7651916cd43dd8448eb211c80319c").unwrap();
     assert_eq!(trace.steps[0].name, "lookup_order");
     assert!(store.pending_trace_ids().unwrap().is_empty());
+
+    // A verdict stored now names the child at position 0.
+    let by = tackroom::model::LabelProvenance {
+        by: "test".into(),
+        at: None,
+        note: None,
+    };
+    store
+        .set_outcome(
+            "0af7651916cd43dd8448eb211c80319c",
+            tackroom::model::OutcomeLabel::Failure,
+            None,
+            by,
+        )
+        .unwrap();
+    let selection = tackroom::triage::Selection {
+        trace: Some("0af7651916cd43dd8448eb211c80319c".into()),
+        ..Default::default()
+    };
+    let verdicts =
+        tackroom::triage::attribute_with_rules(&store, &selection, &Default::default()).unwrap();
+    assert_eq!(verdicts.len(), 1);
 
     // The root span arrives after the rest was stored: it is merged in.
     let root = serde_json::json!({"resourceSpans": [{"resource": {"attributes": [
@@ -277,4 +300,23 @@ async fn pieces_survive_a_restart_and_quiet_traces_are_stored() {
     );
     assert_eq!(store.trace_count().unwrap(), 1);
     assert!(store.check_consistency().unwrap().is_empty());
+    // The stored verdict follows its steps to their new positions.
+    let verdict = &store
+        .attributions("0af7651916cd43dd8448eb211c80319c")
+        .unwrap()[0];
+    let position = |id: &str| merged.steps.iter().find(|s| s.id == id).unwrap().index;
+    assert_eq!(
+        verdict.root_cause.index,
+        position(&verdict.root_cause.step_id)
+    );
+    assert_eq!(verdict.symptom.index, position(&verdict.symptom.step_id));
+    assert_eq!(
+        verdict.root_cause.index, 1,
+        "the child moved under its root"
+    );
+    assert_eq!(
+        merged.outcome,
+        tackroom::model::OutcomeLabel::Failure,
+        "the label given before the merge stands"
+    );
 }

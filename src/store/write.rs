@@ -140,6 +140,15 @@ impl Store {
             batch.remove(entry?.0);
         }
         add_trace(trace, &mut batch, &mut deltas);
+        // Stored verdicts name steps by id, which stay; their positions move.
+        for mut a in self.attributions(&trace.id)? {
+            for r in [&mut a.root_cause, &mut a.symptom] {
+                if let Some(step) = trace.steps.iter().find(|s| s.id == r.step_id) {
+                    r.index = step.index;
+                }
+            }
+            batch.insert(keys::attribution(&a.trace_id, &a.engine), codec::encode(&a));
+        }
         deltas.write(self, &mut batch)?;
         self.tree.apply_batch(batch)?;
         Ok(())
