@@ -248,39 +248,63 @@ fn store_source(
     report: &mut ImportReport,
     pool: &mut SpanPool,
 ) -> Result<(), ImportError> {
-    let mut batch: Vec<Trace> = Vec::with_capacity(options.batch_size);
     let mut rejections = Vec::new();
-    let mut totals = (0usize, 0usize, 0usize);
-    let mut flush = |batch: &mut Vec<Trace>| -> Result<(), StoreError> {
-        let result = store.insert_traces(batch)?;
-        totals.0 += result.inserted;
-        totals.1 += result.steps;
-        totals.2 += result.already_present.len();
-        batch.clear();
-        Ok(())
-    };
-    let mut on_trace = |decoded: Decoded| -> Result<(), StoreError> {
-        match decoded {
-            Decoded::Trace(trace) => {
-                batch.push(*trace);
-                if batch.len() >= options.batch_size {
-                    flush(&mut batch)?;
-                }
+    // Parsing and writing each take about half of an import: batches are
+    // written on a second thread, in order, while the next ones are parsed.
+    let (totals, skipped) = std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Trace>>(2);
+        let mut writer = Some(scope.spawn(move || write_batches(store, receiver)));
+        let mut sender = Some(sender);
+        let mut batch: Vec<Trace> = Vec::with_capacity(options.batch_size);
+        let mut send = |batch: Vec<Trace>| -> Result<(), StoreError> {
+            let delivered = sender.as_ref().is_some_and(|s| s.send(batch).is_ok());
+            if delivered {
+                return Ok(());
             }
-            Decoded::Spans(spans) => pool.spans.extend(spans),
-            Decoded::Logs(logs) => pool.logs.extend(logs),
-            Decoded::Runs(runs) => runs.into_iter().for_each(|r| pool.add_run(r)),
-            Decoded::Scores(scores) => pool.scores.extend(scores),
-        }
-        Ok(())
-    };
-    let skipped = read_source(source, options, progress, &mut on_trace, &mut |r| {
-        rejections.push(r)
+            // The writer stopped on an error: report that error.
+            sender = None;
+            match writer.take().map(|w| w.join()) {
+                Some(Ok(Err(e))) => Err(e),
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                _ => Ok(()),
+            }
+        };
+        let mut on_trace = |decoded: Decoded| -> Result<(), StoreError> {
+            match decoded {
+                Decoded::Trace(trace) => {
+                    batch.push(*trace);
+                    if batch.len() >= options.batch_size {
+                        let full =
+                            std::mem::replace(&mut batch, Vec::with_capacity(options.batch_size));
+                        send(full)?;
+                    }
+                }
+                Decoded::Spans(spans) => pool.spans.extend(spans),
+                Decoded::Logs(logs) => pool.logs.extend(logs),
+                Decoded::Runs(runs) => runs.into_iter().for_each(|r| pool.add_run(r)),
+                Decoded::Scores(scores) => pool.scores.extend(scores),
+            }
+            Ok(())
+        };
+        let skipped = read_source(source, options, progress, &mut on_trace, &mut |r| {
+            rejections.push(r)
+        });
+        let last = std::mem::take(&mut batch);
+        let sent = if last.is_empty() { Ok(()) } else { send(last) };
+        drop(send);
+        // Closing the channel lets the writer finish.
+        drop(sender.take());
+        let totals = match writer.take().map(|w| w.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Ok(BatchTotals::default()),
+        };
+        sent?;
+        Ok::<_, ImportError>((totals?, skipped?))
     })?;
-    flush(&mut batch)?;
-    report.imported += totals.0;
-    report.steps += totals.1;
-    report.already_present += totals.2;
+    report.imported += totals.inserted;
+    report.steps += totals.steps;
+    report.already_present += totals.already_present;
     if let Some(kind) = skipped {
         report.skipped.push((source.name(), kind));
     }
@@ -289,6 +313,28 @@ fn store_source(
         push_rejection(report, r);
     }
     Ok(())
+}
+
+#[derive(Debug, Default)]
+struct BatchTotals {
+    inserted: usize,
+    steps: usize,
+    already_present: usize,
+}
+
+/// The writer thread: stores batches as they come, until the reader is done.
+fn write_batches(
+    store: &Store,
+    batches: std::sync::mpsc::Receiver<Vec<Trace>>,
+) -> Result<BatchTotals, StoreError> {
+    let mut totals = BatchTotals::default();
+    for batch in batches {
+        let result = store.insert_traces(&batch)?;
+        totals.inserted += result.inserted;
+        totals.steps += result.steps;
+        totals.already_present += result.already_present.len();
+    }
+    Ok(totals)
 }
 
 fn push_rejection(report: &mut ImportReport, rejection: Rejection) {
