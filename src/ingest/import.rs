@@ -291,7 +291,6 @@ fn store_source(
         });
         let last = std::mem::take(&mut batch);
         let sent = if last.is_empty() { Ok(()) } else { send(last) };
-        drop(send);
         // Closing the channel lets the writer finish.
         drop(sender.take());
         let totals = match writer.take().map(|w| w.join()) {
