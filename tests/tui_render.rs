@@ -218,8 +218,9 @@ fn root_cause_category_picker() {
     insta::assert_snapshot!(ui.render());
 }
 
-#[test]
-fn timeline_with_attribution_violations_and_path_100x30() {
+/// The sample store with harness versions and the rules engine's verdicts;
+/// returns a trace whose refund failed after a skipped verification.
+fn attributed_store() -> (tempfile::TempDir, Store, String) {
     let dir = tempfile::tempdir().unwrap();
     let samples = dir.path().join("samples");
     generate(&SampleOptions {
@@ -248,8 +249,27 @@ fn timeline_with_attribution_violations_and_path_100x30() {
     tackroom::triage::attribute_with_rules(&store, &Default::default(), &Default::default())
         .unwrap();
     let id = failing_trace(&store, "RefundLimitExceeded");
+    (dir, store, id)
+}
+
+#[test]
+fn timeline_with_attribution_violations_and_path_100x30() {
+    let (_dir, store, id) = attributed_store();
     let ui = Ui::open(store, 100, 30, Some(&id));
     insta::assert_snapshot!(ui.render());
+}
+
+#[test]
+fn a_small_timeline_keeps_its_steps_rather_than_a_clipped_note() {
+    let (_dir, store, id) = attributed_store();
+    let ui = Ui::open(store, 60, 20, Some(&id));
+    let screen = ui.render().to_string();
+    let steps = ui.state.timeline.as_ref().unwrap().trace.steps.len();
+    assert!(!screen.contains("◆ rules:"), "{screen}");
+    assert!(
+        screen.contains("FINAL"),
+        "all {steps} steps are shown: {screen}"
+    );
 }
 
 /// A trace imported from a real SDK capture, opened on its failing step:

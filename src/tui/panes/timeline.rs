@@ -455,6 +455,8 @@ pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, b
     let height = inner.height as usize;
     let free = height.saturating_sub(state.rows.len() + 1);
     let budget = (height.saturating_sub(3) / 3).max(free).min(8);
+    // One clipped line says little and costs a step row: show none.
+    let budget = if budget < 2 { 0 } else { budget };
     let lines: Vec<(String, NoteStyle)> = notes(state)
         .into_iter()
         .flat_map(|(text, style)| {
