@@ -15,6 +15,7 @@ use super::decode::{checked, decode_binary, decode_json, Decoded};
 use super::detect::{classify, classify_bytes, FileKind, Format};
 use super::input::{expand_paths, LineReader, Source};
 use super::location::{plain_json_message, Location, RecordError, Rejection};
+use super::native;
 use super::spans::SpanPool;
 use crate::model::Trace;
 use crate::store::{Store, StoreError};
@@ -223,9 +224,14 @@ pub fn import_source(
         let source = source.rereadable()?;
         let mut rejections = Vec::new();
         let mut validate_only = |_: Decoded| Ok(());
-        let skipped = read_source(&source, options, progress, &mut validate_only, &mut |r| {
-            rejections.push(r)
-        })?;
+        let skipped = read_source(
+            &source,
+            options,
+            progress,
+            &mut validate_only,
+            &mut |r| rejections.push(r),
+            &mut |_| false,
+        )?;
         if let Some(kind) = skipped {
             report.skipped.push((source.name(), kind));
             return Ok(());
@@ -251,7 +257,7 @@ fn store_source(
     let mut rejections = Vec::new();
     // Parsing and writing each take about half of an import: batches are
     // written on a second thread, in order, while the next ones are parsed.
-    let (totals, skipped) = std::thread::scope(|scope| {
+    let (totals, skipped, present_early) = std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Trace>>(2);
         let mut writer = Some(scope.spawn(move || write_batches(store, receiver)));
         let mut sender = Some(sender);
@@ -286,9 +292,19 @@ fn store_source(
             }
             Ok(())
         };
-        let skipped = read_source(source, options, progress, &mut on_trace, &mut |r| {
-            rejections.push(r)
-        });
+        let mut present_early = 0;
+        let skipped = read_source(
+            source,
+            options,
+            progress,
+            &mut on_trace,
+            &mut |r| rejections.push(r),
+            &mut |id| {
+                let stored = store.contains(id).unwrap_or(false);
+                present_early += usize::from(stored);
+                stored
+            },
+        );
         let last = std::mem::take(&mut batch);
         let sent = if last.is_empty() { Ok(()) } else { send(last) };
         // Closing the channel lets the writer finish.
@@ -299,11 +315,11 @@ fn store_source(
             None => Ok(BatchTotals::default()),
         };
         sent?;
-        Ok::<_, ImportError>((totals?, skipped?))
+        Ok::<_, ImportError>((totals?, skipped?, present_early))
     })?;
     report.imported += totals.inserted;
     report.steps += totals.steps;
-    report.already_present += totals.already_present;
+    report.already_present += totals.already_present + present_early;
     if let Some(kind) = skipped {
         report.skipped.push((source.name(), kind));
     }
@@ -344,6 +360,8 @@ fn push_rejection(report: &mut ImportReport, rejection: Rejection) {
 
 type TraceSink<'a> = dyn FnMut(Decoded) -> Result<(), StoreError> + 'a;
 type RejectSink<'a> = dyn FnMut(Rejection) + 'a;
+/// Whether a trace id is already stored (the caller counts it as present).
+type StoredCheck<'a> = dyn FnMut(&str) -> bool + 'a;
 
 /// Reads one source, handing each decoded trace and each rejection to the
 /// sinks. Returns `Some(kind)` when the file is a companion, not traces.
@@ -353,6 +371,7 @@ fn read_source(
     progress: &dyn ImportProgress,
     on_trace: &mut TraceSink<'_>,
     on_reject: &mut RejectSink<'_>,
+    already_stored: &mut StoredCheck<'_>,
 ) -> Result<Option<String>, ImportError> {
     let mut reader = LineReader::open(source)?.with_max_record(options.max_record_bytes);
     let too_large = |name: &str, line: usize, what: &str| Rejection {
@@ -439,9 +458,14 @@ fn read_source(
     };
     let mut line_no = first_line_no;
     loop {
-        decode_record(format, &line, options, line_no, on_trace, on_reject, |e| {
-            e.locate(&reader.name, line_no, 1)
-        })?;
+        // A rerun after a crash skips what is stored without a full parse.
+        let stored = format == Format::Native
+            && native::peek_id(&line).is_some_and(|id| already_stored(&id));
+        if !stored {
+            decode_record(format, &line, options, line_no, on_trace, on_reject, |e| {
+                e.locate(&reader.name, line_no, 1)
+            })?;
+        }
         progress.advanced(reader.bytes_read);
         loop {
             match next_nonblank(&mut reader, &mut line)? {

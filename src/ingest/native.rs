@@ -19,6 +19,19 @@ pub fn parse_trace(record: &[u8]) -> Result<Trace, RecordError> {
     Ok(trace)
 }
 
+/// The `id` of a native trace record, read without building the trace
+/// (other fields are skimmed, not kept); `None` if it has no string id.
+pub fn peek_id(record: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly<'a> {
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_slice::<IdOnly>(record)
+        .ok()
+        .map(|r| r.id.into_owned())
+}
+
 /// Whether a parsed JSON object looks like a native trace; `Err` says why not.
 pub fn sniff(value: &serde_json::Value) -> Result<(), String> {
     let obj = value.as_object().ok_or("not a JSON object")?;
@@ -28,4 +41,19 @@ pub fn sniff(value: &serde_json::Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::peek_id;
+
+    #[test]
+    fn peek_id_reads_the_id_wherever_it_is_and_only_a_string_id() {
+        let record =
+            br#"{"agent": "a", "steps": [{"id": "s0", "x": [1, {"y": null}]}], "id": "t\"1"}"#;
+        assert_eq!(peek_id(record).as_deref(), Some("t\"1"));
+        assert_eq!(peek_id(br#"{"id": 7, "agent": "a"}"#), None);
+        assert_eq!(peek_id(br#"{"agent": "a"}"#), None);
+        assert_eq!(peek_id(b"{\"id\": \"t1\", "), None, "truncated");
+    }
 }
