@@ -263,3 +263,47 @@ fn the_rules_engine_recovers_every_manifest_root_cause() {
         );
     }
 }
+
+/// Every stored trace, whole, newest first.
+fn all_traces(store: &Store) -> Vec<Trace> {
+    store
+        .page(&Default::default(), true, None, usize::MAX)
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|(_, s)| store.trace(&s.id).unwrap())
+        .collect()
+}
+
+/// An import too large for memory moves pieces to the store as it goes and
+/// assembles from there: the result is the same as an import held in memory.
+#[test]
+fn spilling_pieces_to_the_store_gives_the_same_traces() {
+    for source in SOURCES {
+        let path = fixtures().join(source);
+        let in_memory_dir = tempfile::tempdir().unwrap();
+        let in_memory = Store::open(&in_memory_dir.path().join("store")).unwrap();
+        import_paths(
+            &in_memory,
+            std::slice::from_ref(&path),
+            &ImportOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
+        let spilled_dir = tempfile::tempdir().unwrap();
+        let spilled = Store::open(&spilled_dir.path().join("store")).unwrap();
+        let options = ImportOptions {
+            spill_after: 3,
+            ..ImportOptions::default()
+        };
+        let report = import_paths(&spilled, &[path], &options, &NoProgress).unwrap();
+        assert_eq!(report.rejected, 0, "{source}: {:?}", report.rejections);
+        let (spilled_traces, held) = (all_traces(&spilled), all_traces(&in_memory));
+        assert_eq!(spilled_traces.len(), held.len(), "{source}");
+        for (a, b) in spilled_traces.iter().zip(&held) {
+            assert_eq!(a, b, "{source}: trace {}", b.id);
+        }
+        assert!(spilled.pending_trace_ids().unwrap().is_empty(), "{source}");
+        assert!(spilled.check_consistency().unwrap().is_empty(), "{source}");
+    }
+}

@@ -116,6 +116,7 @@ pub fn run(store_dir: &Path, args: ImportArgs) -> anyhow::Result<ExitCode> {
             success_threshold: args.success_threshold,
         },
         max_record_bytes: args.max_record_mb.max(1).saturating_mul(1 << 20),
+        ..ImportOptions::default()
     };
     let report = import_paths(&store, &args.paths, &options, &Progress::new())?;
     let harnesses = register_harnesses(&store, &args.paths)?;

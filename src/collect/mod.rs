@@ -7,28 +7,18 @@ mod routes;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use crate::ingest::decode::checked;
 use crate::ingest::import::store_assembled;
-use crate::ingest::runs::RunRecord;
-use crate::ingest::spans::pool::apply_score;
-use crate::ingest::spans::{LogEvent, Score, SpanPool, SpanRecord};
+use crate::ingest::spans::pool::{apply_score, PieceKeys};
+use crate::ingest::spans::{Score, SpanPool};
 use crate::store::{Store, StoreError};
 
 pub use routes::router;
 
-/// One received piece of a trace, as kept in the store until assembly.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Piece {
-    Span(SpanRecord),
-    Log(LogEvent),
-    Run(RunRecord),
-}
+pub use crate::ingest::spans::pool::Piece;
 
 #[derive(Debug, Clone)]
 pub struct CollectOptions {
@@ -67,10 +57,8 @@ pub struct Collector {
     store: Store,
     pub options: CollectOptions,
     open: Mutex<HashMap<String, OpenTrace>>,
-    /// Which trace a run belongs to (patches do not say).
-    run_traces: Mutex<HashMap<String, String>>,
+    keys: PieceKeys,
     scores: Mutex<Vec<Score>>,
-    sequence: AtomicU64,
     on_stored: Box<dyn Fn(&StoredTrace) + Send + Sync>,
 }
 
@@ -100,14 +88,12 @@ impl Collector {
                 )
             })
             .collect();
-        let start = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64;
         Ok(Arc::new(Collector {
             store,
             options,
             open: Mutex::new(open),
-            run_traces: Mutex::default(),
+            keys: PieceKeys::default(),
             scores: Mutex::default(),
-            sequence: AtomicU64::new(start),
             on_stored,
         }))
     }
@@ -117,7 +103,7 @@ impl Collector {
         let mut by_trace: HashMap<String, Vec<(String, Piece)>> = HashMap::new();
         let mut completed = Vec::new();
         for piece in pieces {
-            let (trace_id, key, completes) = self.place(&piece);
+            let (trace_id, key, completes) = self.keys.place(&piece);
             if completes {
                 completed.push(trace_id.clone());
             }
@@ -144,38 +130,6 @@ impl Collector {
     }
 
     /// The trace a piece belongs to, its item key, and whether it ends the trace.
-    fn place(&self, piece: &Piece) -> (String, String, bool) {
-        let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
-        match piece {
-            Piece::Span(s) => (
-                s.trace_id.clone(),
-                format!("s:{}", s.span_id),
-                s.parent_id.is_none() && s.end.is_some(),
-            ),
-            Piece::Log(l) => (
-                l.trace_id.clone(),
-                format!("l:{}:{seq:020}", l.span_id),
-                false,
-            ),
-            Piece::Run(r) => {
-                let mut known = lock(&self.run_traces);
-                let trace_id = if r.trace_id.is_empty() {
-                    known.get(&r.id).cloned().unwrap_or_else(|| r.id.clone())
-                } else {
-                    known.insert(r.id.clone(), r.trace_id.clone());
-                    r.trace_id.clone()
-                };
-                let root =
-                    r.parent_run_id.is_none() && (r.trace_id.is_empty() || r.trace_id == r.id);
-                (
-                    trace_id,
-                    format!("r:{}:{seq:020}", r.id),
-                    root && r.end_time.is_some(),
-                )
-            }
-        }
-    }
-
     /// Applies scores to stored traces, keeping the rest for later.
     pub fn receive_scores(&self, scores: Vec<Score>) -> Result<usize, StoreError> {
         let mut applied = 0;
@@ -223,14 +177,7 @@ impl Collector {
         if pieces.is_empty() {
             return Ok(None);
         }
-        let mut pool = SpanPool::default();
-        for piece in pieces {
-            match piece {
-                Piece::Span(s) => pool.spans.push(s),
-                Piece::Log(l) => pool.logs.push(l),
-                Piece::Run(r) => pool.add_run(r),
-            }
-        }
+        let pool = SpanPool::from_pieces(pieces);
         let (traces, _) = pool.assemble();
         let mut result = None;
         for mut trace in traces {

@@ -4,6 +4,7 @@
 //! a file twice (validate, then store) so that a bad file stores nothing
 //! without holding the file in memory.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde::de::{SeqAccess, Visitor};
@@ -16,7 +17,8 @@ use super::detect::{classify, classify_bytes, FileKind, Format};
 use super::input::{expand_paths, LineReader, Source};
 use super::location::{plain_json_message, Location, RecordError, Rejection};
 use super::native;
-use super::spans::SpanPool;
+use super::spans::pool::{apply_score, Spilled};
+use super::spans::{Score, SpanPool};
 use crate::model::Trace;
 use crate::store::{Store, StoreError};
 
@@ -34,6 +36,8 @@ pub struct ImportOptions {
     pub chat: ChatFields,
     /// Largest record (a line, or a whole-file document) held in memory.
     pub max_record_bytes: usize,
+    /// Span-shaped pieces held in memory before they are moved to the store.
+    pub spill_after: usize,
 }
 
 /// Default `max_record_bytes`: far above any real trace, far below memory.
@@ -50,6 +54,7 @@ impl Default for ImportOptions {
                 ..ChatFields::default()
             },
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            spill_after: 200_000,
         }
     }
 }
@@ -100,27 +105,85 @@ pub fn import_paths(
     progress: &dyn ImportProgress,
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
-    let mut pool = SpanPool::default();
+    let mut gathered = Gathered::default();
     for source in expand_paths(paths)? {
-        import_source(store, source, options, progress, &mut report, &mut pool)?;
+        import_source(store, source, options, progress, &mut report, &mut gathered)?;
     }
-    store_pool(store, pool, options, &mut report)?;
+    store_pool(store, gathered, options, &mut report)?;
     store.flush()?;
     Ok(report)
 }
 
-/// Assembles the pooled spans and runs into traces and stores them; applies
-/// scores to traces assembled here or already stored.
+/// Span-shaped pieces gathered across the files of one import: in memory,
+/// or moved to the store's pending keyspace once there are too many.
+#[derive(Default)]
+pub struct Gathered {
+    pub pool: SpanPool,
+    pub spilled: Spilled,
+}
+
+/// Assembles the gathered spans and runs into traces and stores them;
+/// applies scores to traces assembled here or already stored.
 pub fn store_pool(
     store: &Store,
-    pool: SpanPool,
+    gathered: Gathered,
     options: &ImportOptions,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
-    if pool.is_empty() {
-        return Ok(());
+    let Gathered {
+        mut pool,
+        mut spilled,
+    } = gathered;
+    if spilled.traces.is_empty() {
+        if pool.is_empty() {
+            return Ok(());
+        }
+        let (traces, scores) = pool.assemble();
+        store_traces(store, traces, options, report)?;
+        return apply_scores(store, scores, report);
     }
-    let (traces, scores) = pool.assemble();
+    // Too many to hold: the rest joins what was moved out, and traces are
+    // assembled from the store a batch at a time.
+    pool.spill(store, &mut spilled)?;
+    let mut scores: HashMap<String, Vec<Score>> = HashMap::new();
+    for score in std::mem::take(&mut pool.scores) {
+        scores
+            .entry(score.trace_id.clone())
+            .or_default()
+            .push(score);
+    }
+    let mut traces = Vec::new();
+    let mut ids = Vec::new();
+    for id in &spilled.traces {
+        let (assembled, _) = SpanPool::from_pieces(store.pending(id)?).assemble();
+        for mut trace in assembled {
+            for score in scores.remove(&trace.id).unwrap_or_default() {
+                apply_score(&mut trace, &score);
+            }
+            traces.push(trace);
+        }
+        ids.push(id.as_str());
+        if traces.len() >= options.batch_size {
+            store_traces(store, std::mem::take(&mut traces), options, report)?;
+            for id in ids.drain(..) {
+                store.clear_pending(id)?;
+            }
+        }
+    }
+    store_traces(store, traces, options, report)?;
+    for id in ids {
+        store.clear_pending(id)?;
+    }
+    apply_scores(store, scores.into_values().flatten().collect(), report)
+}
+
+/// Checks assembled traces and stores them in batches.
+fn store_traces(
+    store: &Store,
+    traces: Vec<Trace>,
+    options: &ImportOptions,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     let mut batch = Vec::with_capacity(options.batch_size);
     for trace in traces {
         let id = trace.id.clone();
@@ -137,6 +200,15 @@ pub fn store_pool(
         }
     }
     store_assembled_batch(store, &mut batch, report)?;
+    Ok(())
+}
+
+/// Scores for traces already stored set their outcome.
+fn apply_scores(
+    store: &Store,
+    scores: Vec<Score>,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     for score in scores {
         let provenance = crate::model::LabelProvenance {
             by: format!("{}:{}", score.source, score.name),
@@ -217,7 +289,7 @@ pub fn import_source(
     options: &ImportOptions,
     progress: &dyn ImportProgress,
     report: &mut ImportReport,
-    pool: &mut SpanPool,
+    gathered: &mut Gathered,
 ) -> Result<(), ImportError> {
     report.files += 1;
     if options.strict {
@@ -241,9 +313,9 @@ pub fn import_source(
             push_rejection(report, first);
             return Ok(());
         }
-        return store_source(store, &source, options, progress, report, pool);
+        return store_source(store, &source, options, progress, report, gathered);
     }
-    store_source(store, &source, options, progress, report, pool)
+    store_source(store, &source, options, progress, report, gathered)
 }
 
 fn store_source(
@@ -252,7 +324,7 @@ fn store_source(
     options: &ImportOptions,
     progress: &dyn ImportProgress,
     report: &mut ImportReport,
-    pool: &mut SpanPool,
+    gathered: &mut Gathered,
 ) -> Result<(), ImportError> {
     let mut rejections = Vec::new();
     // Parsing and writing each take about half of an import: batches are
@@ -285,10 +357,13 @@ fn store_source(
                         send(full)?;
                     }
                 }
-                Decoded::Spans(spans) => pool.spans.extend(spans),
-                Decoded::Logs(logs) => pool.logs.extend(logs),
-                Decoded::Runs(runs) => runs.into_iter().for_each(|r| pool.add_run(r)),
-                Decoded::Scores(scores) => pool.scores.extend(scores),
+                Decoded::Spans(spans) => gathered.pool.spans.extend(spans),
+                Decoded::Logs(logs) => gathered.pool.logs.extend(logs),
+                Decoded::Runs(runs) => runs.into_iter().for_each(|r| gathered.pool.add_run(r)),
+                Decoded::Scores(scores) => gathered.pool.scores.extend(scores),
+            }
+            if gathered.pool.pieces() >= options.spill_after {
+                gathered.pool.spill(store, &mut gathered.spilled)?;
             }
             Ok(())
         };

@@ -1,12 +1,90 @@
 //! Gathers span-shaped records from every file of an import (or every
 //! request the receiver gets) until they can be assembled into traces.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
 
 use super::assemble::{assemble_otlp, assemble_runs};
 use super::{LogEvent, Score, SpanRecord};
 use crate::ingest::runs::RunRecord;
 use crate::model::Trace;
+use crate::store::{Store, StoreError};
+
+/// One piece of a trace, as kept in the store's pending keyspace until the
+/// trace is assembled (by the live receiver, or by an import too large to
+/// hold in memory).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Piece {
+    Span(SpanRecord),
+    Log(LogEvent),
+    Run(RunRecord),
+}
+
+/// Names pieces in the pending keyspace: a span by its id (a re-sent span
+/// replaces itself), log events and run parts by arrival, so that every
+/// part is kept and merges in order.
+pub struct PieceKeys {
+    sequence: AtomicU64,
+    /// Which trace a run belongs to (patches do not say).
+    run_traces: Mutex<HashMap<String, String>>,
+}
+
+impl Default for PieceKeys {
+    fn default() -> Self {
+        // Sequence numbers start at the clock so that a restarted receiver
+        // sorts its pieces after those of the run before.
+        let start = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64;
+        PieceKeys {
+            sequence: AtomicU64::new(start),
+            run_traces: Mutex::default(),
+        }
+    }
+}
+
+impl PieceKeys {
+    /// `(trace id, item key, whether the piece is an ended root)`.
+    pub fn place(&self, piece: &Piece) -> (String, String, bool) {
+        let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
+        match piece {
+            Piece::Span(s) => (
+                s.trace_id.clone(),
+                format!("s:{}", s.span_id),
+                s.parent_id.is_none() && s.end.is_some(),
+            ),
+            Piece::Log(l) => (
+                l.trace_id.clone(),
+                format!("l:{}:{seq:020}", l.span_id),
+                false,
+            ),
+            Piece::Run(r) => {
+                let mut known = self.run_traces.lock().unwrap_or_else(|p| p.into_inner());
+                let trace_id = if r.trace_id.is_empty() {
+                    known.get(&r.id).cloned().unwrap_or_else(|| r.id.clone())
+                } else {
+                    known.insert(r.id.clone(), r.trace_id.clone());
+                    r.trace_id.clone()
+                };
+                let root =
+                    r.parent_run_id.is_none() && (r.trace_id.is_empty() || r.trace_id == r.id);
+                (
+                    trace_id,
+                    format!("r:{}:{seq:020}", r.id),
+                    root && r.end_time.is_some(),
+                )
+            }
+        }
+    }
+}
+
+/// Pieces an import moved out of memory, and the traces they belong to.
+#[derive(Default)]
+pub struct Spilled {
+    pub keys: PieceKeys,
+    pub traces: BTreeSet<String>,
+}
 
 #[derive(Debug, Default)]
 pub struct SpanPool {
@@ -23,6 +101,44 @@ impl SpanPool {
             && self.logs.is_empty()
             && self.runs.is_empty()
             && self.scores.is_empty()
+    }
+
+    /// Spans, log events and runs held (scores aside).
+    pub fn pieces(&self) -> usize {
+        self.spans.len() + self.logs.len() + self.runs.len()
+    }
+
+    /// A pool of the pieces the pending keyspace holds for one trace.
+    pub fn from_pieces(pieces: Vec<Piece>) -> SpanPool {
+        let mut pool = SpanPool::default();
+        for piece in pieces {
+            match piece {
+                Piece::Span(s) => pool.spans.push(s),
+                Piece::Log(l) => pool.logs.push(l),
+                Piece::Run(r) => pool.add_run(r),
+            }
+        }
+        pool
+    }
+
+    /// Moves every span, log event and run into the store's pending
+    /// keyspace (scores stay), so a huge import holds one trace at a time.
+    pub fn spill(&mut self, store: &Store, spilled: &mut Spilled) -> Result<(), StoreError> {
+        let pieces = std::mem::take(&mut self.spans)
+            .into_iter()
+            .map(Piece::Span)
+            .chain(std::mem::take(&mut self.logs).into_iter().map(Piece::Log))
+            .chain(std::mem::take(&mut self.runs).into_values().map(Piece::Run));
+        let mut by_trace: HashMap<String, Vec<(String, Piece)>> = HashMap::new();
+        for piece in pieces {
+            let (trace_id, key, _) = spilled.keys.place(&piece);
+            by_trace.entry(trace_id).or_default().push((key, piece));
+        }
+        for (trace_id, items) in by_trace {
+            store.put_pending(&trace_id, &items)?;
+            spilled.traces.insert(trace_id);
+        }
+        Ok(())
     }
 
     pub fn add_run(&mut self, run: RunRecord) {
