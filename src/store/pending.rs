@@ -19,6 +19,17 @@ impl Store {
         Ok(())
     }
 
+    /// Stores the items of many traces in one atomic batch:
+    /// `(trace id, item key, value)`.
+    pub fn put_pending_many<T: Serialize>(&self, items: &[(String, String, T)]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for (trace_id, item, value) in items {
+            batch.insert(keys::pending_item(trace_id, item), codec::encode(value));
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(())
+    }
+
     /// The items received for a trace.
     pub fn pending<T: DeserializeOwned>(&self, trace_id: &str) -> Result<Vec<T>> {
         self.tree

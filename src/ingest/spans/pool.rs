@@ -129,15 +129,22 @@ impl SpanPool {
             .map(Piece::Span)
             .chain(std::mem::take(&mut self.logs).into_iter().map(Piece::Log))
             .chain(std::mem::take(&mut self.runs).into_values().map(Piece::Run));
-        let mut by_trace: HashMap<String, Vec<(String, Piece)>> = HashMap::new();
+        // Moderate batches: one per piece costs sled per call, one huge
+        // batch holds every encoded piece in memory at once.
+        const BATCH: usize = 2048;
+        let mut items = Vec::with_capacity(BATCH);
         for piece in pieces {
             let (trace_id, key, _) = spilled.keys.place(&piece);
-            by_trace.entry(trace_id).or_default().push((key, piece));
+            if !spilled.traces.contains(&trace_id) {
+                spilled.traces.insert(trace_id.clone());
+            }
+            items.push((trace_id, key, piece));
+            if items.len() == BATCH {
+                store.put_pending_many(&items)?;
+                items.clear();
+            }
         }
-        for (trace_id, items) in by_trace {
-            store.put_pending(&trace_id, &items)?;
-            spilled.traces.insert(trace_id);
-        }
+        store.put_pending_many(&items)?;
         Ok(())
     }
 
