@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::ingest::assembled::store_assembled;
 use crate::ingest::decode::checked;
-use crate::ingest::import::store_assembled;
 use crate::ingest::spans::pool::{apply_score, PieceKeys};
 use crate::ingest::spans::{Score, SpanPool};
 use crate::store::{Store, StoreError};

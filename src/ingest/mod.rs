@@ -2,6 +2,7 @@
 //! `detect` picks the format, one module per format decodes records, and
 //! `import` drives it all into the store in atomic batches.
 
+pub mod assembled;
 pub mod chat;
 pub mod decode;
 pub mod detect;
@@ -12,6 +13,7 @@ pub mod langfuse;
 pub mod location;
 pub mod native;
 pub mod openai_agents;
+mod read;
 pub mod runs;
 pub mod spans;
 
