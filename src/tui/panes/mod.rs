@@ -6,6 +6,7 @@ pub mod empty;
 pub mod failures;
 pub mod help;
 pub mod timeline;
+pub mod timeline_view;
 pub mod traces;
 
 /// The first visible row after moving the selection: unchanged while the
