@@ -320,3 +320,56 @@ async fn pieces_survive_a_restart_and_quiet_traces_are_stored() {
         "the label given before the merge stands"
     );
 }
+
+/// An agent's log exporter may send GenAI message events after its span
+/// exporter sent the spans and the receiver stored the trace: the events
+/// still reach their LLM steps, as in a file import of both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_events_after_the_trace_was_stored_join_its_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let options = CollectOptions {
+        quiet: Duration::ZERO,
+        max_body: 16 << 20,
+    };
+    let collector = Collector::new(store.clone(), options, Box::new(|_| {})).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(serve(collector.clone(), listener, std::future::pending()));
+    replay(
+        &base,
+        &fixtures().join("otlp-genai").join("bodies"),
+        "/v1/traces",
+    )
+    .await;
+    collector.flush_idle().unwrap();
+    assert_eq!(store.trace_count().unwrap(), 18);
+
+    let logs = std::fs::read_to_string(fixtures().join("otlp-genai").join("logs.jsonl")).unwrap();
+    let client = reqwest::Client::new();
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        let response = client
+            .post(format!("{base}/v1/logs"))
+            .header("content-type", "application/json")
+            .body(line.to_owned())
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+    collector.flush_idle().unwrap();
+    assert!(store.pending_trace_ids().unwrap().is_empty());
+
+    let (_file_dir, from_files) = file_import("otlp-genai");
+    let mut messages = 0;
+    for (id, _) in summary(&from_files) {
+        let live = store.trace(&id).unwrap();
+        let file = from_files.trace(&id).unwrap();
+        for (a, b) in live.steps.iter().zip(&file.steps) {
+            assert_eq!(a.input, b.input, "trace {id} step {}", b.index);
+            assert_eq!(a.output, b.output, "trace {id} step {}", b.index);
+            messages += usize::from(a.input["messages"].is_array());
+        }
+    }
+    assert!(messages > 0, "the late events carried the messages");
+}

@@ -296,3 +296,79 @@ fn spans_of_one_trace_split_across_imports_are_merged() {
     assert!(again.already_present >= 1);
     assert_eq!(store.stats().unwrap().steps, whole.stats().unwrap().steps);
 }
+
+/// GenAI message events exported as logs after their spans were imported:
+/// they join the stored steps, exactly as if both had come together; logs
+/// whose spans are not stored yet are counted, not lost silently.
+#[test]
+fn log_events_imported_after_their_spans_join_the_stored_steps() {
+    let source =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real/otlp-genai");
+    let options = ImportOptions::default();
+    let together_dir = tempfile::tempdir().unwrap();
+    let together = Store::open(&together_dir.path().join("store")).unwrap();
+    import_paths(
+        &together,
+        std::slice::from_ref(&source),
+        &options,
+        &NoProgress,
+    )
+    .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let early = import_paths(&store, &[source.join("logs.jsonl")], &options, &NoProgress).unwrap();
+    assert!(early.unmatched_log_events > 0, "{early:?}");
+    assert_eq!(store.trace_count().unwrap(), 0);
+    import_paths(
+        &store,
+        &[source.join("traces.jsonl")],
+        &options,
+        &NoProgress,
+    )
+    .unwrap();
+    let late = import_paths(&store, &[source.join("logs.jsonl")], &options, &NoProgress).unwrap();
+    assert!(late.updated > 0, "{late:?}");
+    assert_eq!(late.unmatched_log_events, 0, "{late:?}");
+    assert!(store.check_consistency().unwrap().is_empty());
+
+    let rows = together
+        .page(&Default::default(), true, None, usize::MAX)
+        .unwrap()
+        .rows;
+    assert_eq!(rows.len() as u64, store.trace_count().unwrap());
+    let mut with_messages = 0;
+    for (_, summary) in rows {
+        let expected = together.trace(&summary.id).unwrap();
+        let merged = store.trace(&summary.id).unwrap();
+        assert_eq!(merged.steps, expected.steps, "trace {}", summary.id);
+        with_messages += merged
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::LlmCall && s.input["messages"].is_array())
+            .count();
+    }
+    assert!(with_messages > 0, "LLM steps carry the late messages");
+}
+
+#[test]
+fn a_spans_own_events_are_kept_on_its_step() {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/real/otlp-openinference/traces.jsonl");
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    import_paths(&store, &[source], &ImportOptions::default(), &NoProgress).unwrap();
+    let failed = store
+        .page(&Default::default(), true, None, usize::MAX)
+        .unwrap()
+        .rows
+        .into_iter()
+        .flat_map(|(_, s)| store.trace(&s.id).unwrap().steps)
+        .find(|s| s.is_error() && s.kind == StepKind::ToolCall)
+        .expect("a failed tool call");
+    let events = failed.attributes["otel.events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["name"] == "exception"),
+        "{events:?}"
+    );
+}

@@ -31,7 +31,7 @@ pub fn run(store_dir: &Path, args: CollectArgs) -> anyhow::Result<ExitCode> {
         Box::new(|t| {
             let state = match (t.new, t.merged) {
                 (true, _) => "stored",
-                (false, true) => "merged late spans into",
+                (false, true) => "merged late pieces into",
                 (false, false) => "already stored",
             };
             println!("{state} trace {} ({} steps, {})", t.id, t.steps, t.format);

@@ -171,8 +171,14 @@ fn print_report(report: &ImportReport) {
     );
     if report.updated > 0 {
         println!(
-            "{} stored traces gained late spans or runs (merged)",
+            "{} stored traces gained late spans, runs or log events (merged)",
             report.updated
+        );
+    }
+    if report.unmatched_log_events > 0 {
+        println!(
+            "{} log events name spans in no stored trace (import their traces first)",
+            report.unmatched_log_events
         );
     }
     if report.scored + report.unmatched_scores > 0 {
@@ -190,6 +196,7 @@ fn report_json(report: &ImportReport) -> serde_json::Value {
         "steps": report.steps,
         "already_present": report.already_present,
         "updated": report.updated,
+        "unmatched_log_events": report.unmatched_log_events,
         "rejected": report.rejected,
         "scored": report.scored,
         "unmatched_scores": report.unmatched_scores,

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::ingest::assembled::store_assembled;
+use crate::ingest::assembled::{attach_late_logs, store_assembled};
 use crate::ingest::decode::checked;
 use crate::ingest::spans::pool::{apply_score, PieceKeys};
 use crate::ingest::spans::{Score, SpanPool};
@@ -177,7 +177,23 @@ impl Collector {
         if pieces.is_empty() {
             return Ok(None);
         }
-        let pool = SpanPool::from_pieces(pieces);
+        let mut pool = SpanPool::from_pieces(pieces);
+        // Log events for a trace stored earlier (their spans came first).
+        let orphans = pool.take_orphan_logs();
+        if !orphans.is_empty() {
+            let (merged, _) = attach_late_logs(&self.store, orphans)?;
+            if merged > 0 {
+                let steps = self.store.summary(trace_id)?.steps as usize;
+                let stored = StoredTrace {
+                    id: trace_id.to_owned(),
+                    steps,
+                    format: "otlp log events".into(),
+                    new: false,
+                    merged: true,
+                };
+                (self.on_stored)(&stored);
+            }
+        }
         let (traces, _) = pool.assemble();
         let mut result = None;
         for mut trace in traces {

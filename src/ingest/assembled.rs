@@ -7,8 +7,9 @@ use std::collections::HashMap;
 
 use super::decode::checked;
 use super::import::{push_rejection, ImportError, ImportOptions, ImportReport};
+use super::spans::dialect::add_late_events;
 use super::spans::pool::{apply_score, Spilled};
-use super::spans::{Score, SpanPool};
+use super::spans::{LogEvent, Score, SpanEvent, SpanPool};
 use crate::model::Trace;
 use crate::store::{Store, StoreError};
 
@@ -36,8 +37,10 @@ pub fn store_pool(
         if pool.is_empty() {
             return Ok(());
         }
+        let orphans = pool.take_orphan_logs();
         let (traces, scores) = pool.assemble();
         store_traces(store, traces, options, report)?;
+        attach_logs_to_stored(store, orphans, report)?;
         return apply_scores(store, scores, report);
     }
     // Too many to hold: the rest joins what was moved out, and traces are
@@ -53,7 +56,12 @@ pub fn store_pool(
     let mut traces = Vec::new();
     let mut ids = Vec::new();
     for id in &spilled.traces {
-        let (assembled, _) = SpanPool::from_pieces(store.pending(id)?).assemble();
+        let mut part = SpanPool::from_pieces(store.pending(id)?);
+        let orphans = part.take_orphan_logs();
+        let (assembled, _) = part.assemble();
+        // Log events without their spans here belong to a trace stored
+        // before this import.
+        attach_logs_to_stored(store, orphans, report)?;
         for mut trace in assembled {
             for score in scores.remove(&trace.id).unwrap_or_default() {
                 apply_score(&mut trace, &score);
@@ -178,4 +186,60 @@ pub fn store_assembled(store: &Store, traces: &[Trace]) -> Result<AssembledResul
         }
     }
     Ok(result)
+}
+
+/// Log events whose spans are in traces stored earlier join those steps;
+/// events naming no stored trace or step are counted as unmatched.
+fn attach_logs_to_stored(
+    store: &Store,
+    logs: Vec<LogEvent>,
+    report: &mut ImportReport,
+) -> Result<(), StoreError> {
+    let (updated, unmatched) = attach_late_logs(store, logs)?;
+    report.updated += updated;
+    report.unmatched_log_events += unmatched;
+    Ok(())
+}
+
+/// Adds late log events to the stored steps they name (by span id) and
+/// rewrites those traces. Returns `(traces updated, events unmatched)`.
+pub fn attach_late_logs(store: &Store, logs: Vec<LogEvent>) -> Result<(usize, usize), StoreError> {
+    let mut by_trace: HashMap<String, Vec<LogEvent>> = HashMap::new();
+    for log in logs {
+        by_trace.entry(log.trace_id.clone()).or_default().push(log);
+    }
+    let (mut updated, mut unmatched) = (0, 0);
+    for (trace_id, logs) in by_trace {
+        let mut trace = match store.trace(&trace_id) {
+            Ok(trace) => trace,
+            Err(StoreError::UnknownTrace(_)) => {
+                unmatched += logs.len();
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let mut by_span: HashMap<String, Vec<SpanEvent>> = HashMap::new();
+        for log in logs {
+            by_span.entry(log.span_id).or_default().push(log.event);
+        }
+        let mut changed = false;
+        for (span_id, events) in by_span {
+            let step = trace
+                .steps
+                .iter_mut()
+                .find(|s| s.source_id.as_deref() == Some(span_id.as_str()));
+            match step {
+                Some(step) => {
+                    add_late_events(step, &events);
+                    changed = true;
+                }
+                None => unmatched += events.len(),
+            }
+        }
+        if changed {
+            store.replace_trace(&trace)?;
+            updated += 1;
+        }
+    }
+    Ok((updated, unmatched))
 }

@@ -81,8 +81,10 @@ pub struct ImportReport {
     pub scored: usize,
     /// Scores naming traces that are not in the store.
     pub unmatched_scores: usize,
-    /// Stored traces that gained late spans or runs from this import.
+    /// Stored traces that gained late spans, runs or log events.
     pub updated: usize,
+    /// Log events whose span is in no stored trace.
+    pub unmatched_log_events: usize,
 }
 
 #[derive(Debug, Error)]

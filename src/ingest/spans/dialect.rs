@@ -59,6 +59,45 @@ fn number(attrs: &Map<String, Value>, key: &str) -> Option<u64> {
     })
 }
 
+/// Where a step keeps its span's events, and the log events joined to it.
+const OWN_EVENTS: &str = "otel.events";
+const JOINED_EVENTS: &str = "gen_ai.events";
+
+fn joined_events_json(events: &[SpanEvent]) -> Value {
+    json!(events
+        .iter()
+        .map(|e| json!({"name": e.name, "body": e.body, "attributes": e.attributes}))
+        .collect::<Vec<_>>())
+}
+
+fn stored_events(step: &Step, key: &str) -> Vec<SpanEvent> {
+    step.attributes
+        .get(key)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// Log events that arrive after their span's trace was stored: kept with
+/// the others, and an LLM step's messages rebuilt from all of them.
+pub fn add_late_events(step: &mut Step, late: &[SpanEvent]) {
+    let mut joined = stored_events(step, JOINED_EVENTS);
+    joined.extend_from_slice(late);
+    step.attributes
+        .insert(JOINED_EVENTS.into(), joined_events_json(&joined));
+    if step.kind != StepKind::LlmCall {
+        return;
+    }
+    let mut events = stored_events(step, OWN_EVENTS);
+    events.extend(joined);
+    let (input, output) = genai_messages(&step.attributes, &events);
+    if !input.is_empty() {
+        step.input = json!({ "messages": input });
+    }
+    if let Some(output) = output {
+        step.output = output;
+    }
+}
+
 /// A step from a span (index and parent are set by assembly).
 pub fn span_to_step(span: &SpanRecord, joined: &[SpanEvent]) -> Step {
     let mut events = span.events.clone();
@@ -94,14 +133,15 @@ pub fn span_to_step(span: &SpanRecord, joined: &[SpanEvent]) -> Step {
         }
     }
     apply_status(&mut step, span, &events);
+    // The span's own events and the log events joined to it are kept, so
+    // nothing the source sent is lost and late log events can be added.
+    if !span.events.is_empty() {
+        step.attributes
+            .insert(OWN_EVENTS.into(), json!(span.events));
+    }
     if !joined.is_empty() {
-        step.attributes.insert(
-            "gen_ai.events".into(),
-            json!(joined
-                .iter()
-                .map(|e| json!({"name": e.name, "body": e.body, "attributes": e.attributes}))
-                .collect::<Vec<_>>()),
-        );
+        step.attributes
+            .insert(JOINED_EVENTS.into(), joined_events_json(joined));
     }
     step
 }

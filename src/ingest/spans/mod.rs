@@ -44,6 +44,7 @@ pub struct SpanEvent {
     pub time: Option<DateTime<Utc>>,
     pub attributes: Map<String, Value>,
     /// The log body, when the event came as a log record.
+    #[serde(default)]
     pub body: Value,
 }
 

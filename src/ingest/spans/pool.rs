@@ -103,6 +103,18 @@ impl SpanPool {
             && self.scores.is_empty()
     }
 
+    /// Removes and returns the log events of traces that have no span here
+    /// (their trace was stored by an earlier import or request).
+    pub fn take_orphan_logs(&mut self) -> Vec<LogEvent> {
+        let traces: std::collections::HashSet<&str> =
+            self.spans.iter().map(|s| s.trace_id.as_str()).collect();
+        let (orphans, joined): (Vec<LogEvent>, Vec<LogEvent>) = std::mem::take(&mut self.logs)
+            .into_iter()
+            .partition(|l| !traces.contains(l.trace_id.as_str()));
+        self.logs = joined;
+        orphans
+    }
+
     /// Spans, log events and runs held (scores aside).
     pub fn pieces(&self) -> usize {
         self.spans.len() + self.logs.len() + self.runs.len()
