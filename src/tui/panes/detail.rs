@@ -7,7 +7,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::detail_content::DetailContent;
 use crate::tui::theme::Theme;
@@ -183,14 +183,7 @@ pub fn render(state: &DetailState, theme: &Theme, focused: bool, area: Rect, buf
     };
     let wrap = if state.wrap { "wrap" } else { "nowrap" };
     let title = format!(" Step detail · field: {field} · {wrap}{search} ");
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
-        .title(Span::styled(title, theme.header));
+    let block = super::pane_block(title, focused, theme);
     let height = area.height.saturating_sub(2) as usize;
     let selected_title_line = state
         .content

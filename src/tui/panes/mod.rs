@@ -21,3 +21,20 @@ pub fn scroll_to_show(selected: usize, scroll_top: usize, viewport: usize) -> us
         scroll_top
     }
 }
+
+/// A pane's frame: its border brighter when it has focus, its title in the
+/// header style.
+pub fn pane_block(
+    title: String,
+    focused: bool,
+    theme: &crate::tui::theme::Theme,
+) -> ratatui::widgets::Block<'static> {
+    ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(ratatui::text::Span::styled(title, theme.header))
+}

@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 use super::timeline::{CauseSource, TimelineState};
 use crate::model::units::{duration_text, thousands, truncate};
@@ -105,14 +105,7 @@ fn title(state: &TimelineState) -> String {
 }
 
 pub fn render(state: &TimelineState, theme: &Theme, focused: bool, area: Rect, buf: &mut Buffer) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
-        .title(Span::styled(title(state), theme.header));
+    let block = super::pane_block(title(state), focused, theme);
     let mut inner = block.inner(area);
     block.render(area, buf);
     if inner.height == 0 || inner.width < 20 {

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
+use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use crate::model::units::{duration_text, thousands, truncate};
 use crate::model::{OutcomeLabel, TraceSummary};
@@ -330,14 +330,7 @@ fn outcome_cell(outcome: OutcomeLabel, theme: &Theme) -> Span<'static> {
 }
 
 pub fn render(state: &TraceListState, theme: &Theme, focused: bool, area: Rect, buf: &mut Buffer) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
-        .title(Span::styled(title(state), theme.header));
+    let block = super::pane_block(title(state), focused, theme);
     let inner_height = area.height.saturating_sub(3) as usize;
     let first_visible = state.scroll_top.max(state.offset);
     let visible = || {
