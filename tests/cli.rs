@@ -324,3 +324,55 @@ fn dir_size(dir: &std::path::Path) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// Scoring the LLM engine reads its stored verdicts and never asks the
+/// model again (a real one would be paid per trace).
+#[test]
+fn evaluating_the_llm_engine_scores_stored_verdicts_without_asking_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = dir.path().join("samples");
+    let store = dir.path().join("store");
+    let run = |args: &[&str]| {
+        let out = bin()
+            .args(args)
+            .args(["--store", store.to_str().unwrap()])
+            .env("TACKROOM_CONFIG", dir.path().join("no-config.toml"))
+            .env_remove("TACKROOM_LLM_PROVIDER")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&[
+        "sample",
+        "generate",
+        "--traces",
+        "30",
+        "--out",
+        samples.to_str().unwrap(),
+    ]);
+    run(&["import", samples.to_str().unwrap()]);
+    let truth = samples.join("support/labels.jsonl");
+    let evaluate = [
+        "attribute",
+        "--engine",
+        "llm",
+        "--evaluate",
+        "--json",
+        "--truth",
+        truth.to_str().unwrap(),
+    ];
+    let before: serde_json::Value = serde_json::from_str(&run(&evaluate)).unwrap();
+    let scored = |v: &serde_json::Value| {
+        let e = &v[0]["evaluation"];
+        e["traces"].as_u64().unwrap() - e["unattributed"].as_u64().unwrap()
+    };
+    assert_eq!(scored(&before), 0, "nothing was asked yet: {before}");
+    run(&["attribute", "--engine", "llm"]);
+    let after: serde_json::Value = serde_json::from_str(&run(&evaluate)).unwrap();
+    assert!(scored(&after) > 0, "{after}");
+}

@@ -48,6 +48,13 @@ pub fn run(store_dir: &Path, args: AttributeArgs) -> anyhow::Result<ExitCode> {
         trace: args.trace.clone(),
         limit: args.limit,
     };
+    // A model's verdicts are scored as stored: asking it again would cost
+    // a call per trace. The rules engine is cheap and re-run, so its score
+    // reflects the current harness files.
+    if args.evaluate && args.engine == "llm" {
+        let engine = super::llm_args::engine_name(&args.llm)?;
+        return evaluate(&store, &engine, &args);
+    }
     let (engine, attributions) = match args.engine.as_str() {
         "rules" => (
             crate::analyze::rules_engine::ENGINE.to_owned(),

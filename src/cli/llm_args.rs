@@ -37,6 +37,17 @@ impl LlmArgs {
     }
 }
 
+/// The engine name the configured model's verdicts are stored under,
+/// `llm:<provider>:<model>`, found without calling the model.
+pub fn engine_name(args: &LlmArgs) -> anyhow::Result<String> {
+    let config = args.config()?;
+    let provider = config.build()?;
+    Ok(crate::llm::attribution::engine_name(
+        provider.name(),
+        &config.model,
+    ))
+}
+
 /// `attribute --engine llm`: runs the LLM engine; traces it could not
 /// attribute are reported on stderr.
 pub fn attribute_with_llm(

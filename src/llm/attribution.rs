@@ -43,6 +43,11 @@ struct Answer {
     explanation: String,
 }
 
+/// The name a model's verdicts are stored under: `llm:<provider>:<model>`.
+pub fn engine_name(provider: &str, model: &str) -> String {
+    format!("llm:{provider}:{model}")
+}
+
 pub struct LlmAttributor<'a> {
     pub provider: &'a dyn Provider,
     pub model: String,
@@ -55,7 +60,7 @@ pub struct LlmAttributor<'a> {
 
 impl LlmAttributor<'_> {
     pub fn engine_name(&self) -> String {
-        format!("llm:{}:{}", self.provider.name(), self.model)
+        engine_name(self.provider.name(), &self.model)
     }
 
     pub async fn attribute(
