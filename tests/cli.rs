@@ -376,3 +376,36 @@ fn evaluating_the_llm_engine_scores_stored_verdicts_without_asking_again() {
     let after: serde_json::Value = serde_json::from_str(&run(&evaluate)).unwrap();
     assert!(scored(&after) > 0, "{after}");
 }
+
+#[test]
+fn harness_show_takes_the_short_hash_the_ui_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = dir.path().join("samples");
+    let store = dir.path().join("store");
+    let run = |args: &[&str]| {
+        bin()
+            .args(args)
+            .args(["--store", store.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    run(&[
+        "sample",
+        "generate",
+        "--traces",
+        "9",
+        "--out",
+        samples.to_str().unwrap(),
+    ]);
+    run(&["import", samples.to_str().unwrap()]);
+    let list = run(&["harness", "list", "--json"]);
+    let versions: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let id = versions[0]["id"].as_str().unwrap();
+    let short = &id["sha256:".len().."sha256:".len() + 8];
+    let shown = run(&["harness", "show", short]);
+    assert!(shown.status.success());
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("format = \"tackroom.harness/1\""));
+    let ambiguous = run(&["harness", "show", "sha256:"]);
+    assert_eq!(ambiguous.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&ambiguous.stderr).contains("give more of it"));
+}

@@ -17,14 +17,18 @@ pub enum HarnessCommand {
     Add { file: PathBuf },
     /// Stored versions, oldest first
     List {
+        /// Only this agent's versions
         #[arg(long)]
         agent: Option<String>,
+        /// The versions with their evidence and harness, as JSON
         #[arg(long)]
         json: bool,
     },
     /// One version as TOML (or JSON)
     Show {
+        /// `sha256:…`, or a unique prefix of its hex (as the UI shows it)
         version: String,
+        /// The version record (author, status, evidence) and harness as JSON
         #[arg(long)]
         json: bool,
     },
@@ -67,9 +71,31 @@ pub fn run(store_dir: &Path, args: HarnessArgs) -> anyhow::Result<ExitCode> {
             }
         }
         HarnessCommand::Show { version, json } => {
-            let Some(v) = store.harness_version(&version)? else {
-                eprintln!("tackroom: no harness version {version:?} in the store");
-                return Ok(ExitCode::from(super::EXIT_NOT_FOUND));
+            let matches: Vec<_> = store
+                .harness_versions()?
+                .into_iter()
+                .filter(|v| {
+                    let hex = v.id.split_once(':').map_or(v.id.as_str(), |(_, h)| h);
+                    v.id == version
+                        || (!version.is_empty()
+                            && (v.id.starts_with(&version) || hex.starts_with(&version)))
+                })
+                .collect();
+            let v = match matches.as_slice() {
+                [one] => one.clone(),
+                [] => {
+                    eprintln!("tackroom: no harness version {version:?} in the store");
+                    return Ok(ExitCode::from(super::EXIT_NOT_FOUND));
+                }
+                many => {
+                    let ids: Vec<&str> = many.iter().map(|v| v.id.as_str()).collect();
+                    eprintln!(
+                        "tackroom: {} harness versions start with {version:?} ({}); give more of it",
+                        many.len(),
+                        ids.join(", ")
+                    );
+                    return Ok(ExitCode::from(super::EXIT_NOT_FOUND));
+                }
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&v)?);
