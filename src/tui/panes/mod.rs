@@ -8,6 +8,7 @@ pub mod help;
 pub mod timeline;
 pub mod timeline_view;
 pub mod traces;
+pub mod traces_view;
 
 /// The first visible row after moving the selection: unchanged while the
 /// selection is on screen, else just enough scroll to bring it back.
