@@ -443,7 +443,7 @@ fn confirming_and_correcting_the_root_cause_store_human_labels() {
     assert_eq!(corrected.root_cause_step_id, t.trace.steps[0].id);
     assert_eq!(
         corrected.category,
-        tackroom::tui::update::picker_categories()[1]
+        tackroom::tui::labelling::picker_categories()[1]
     );
     assert_eq!(
         t.root_cause,

@@ -1,18 +1,15 @@
 //! Keys and mouse → actions → state changes and effects. Synchronous: it
 //! never waits; anything slow is returned as an effect.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::Position;
+use ratatui::crossterm::event::KeyEvent;
 
 use super::action::Action;
 use super::effect::Effect;
 use super::keymap::{Context, Keymap};
-use super::layout::areas;
-use super::panes::timeline::CauseSource;
 use super::panes::traces::ClusterView;
 use super::state::{AppState, Focus, Input, Screen};
 use super::widgets::text_input::{InputOutcome, TextInput};
-use crate::model::{FailureCategory, HumanLabel, OutcomeLabel};
+use crate::model::OutcomeLabel;
 use crate::store::filter_syntax::parse_filter;
 use crate::store::SortKey;
 
@@ -294,7 +291,7 @@ impl AppState {
         (rows / 2).max(1)
     }
 
-    fn move_by(&mut self, delta: isize) -> Vec<Effect> {
+    pub(super) fn move_by(&mut self, delta: isize) -> Vec<Effect> {
         match self.context() {
             Context::Traces => self.with_list(|list, ids| list.move_by(delta, ids)),
             Context::Timeline => {
@@ -358,117 +355,9 @@ impl AppState {
             .map(|trace_id| vec![Effect::SetOutcome { trace_id, outcome }])
             .unwrap_or_default()
     }
-
-    /// Mouse wheel scrolls the pane under the pointer; a click selects a row.
-    pub fn on_mouse(&mut self, mouse: &MouseEvent) -> Vec<Effect> {
-        let a = areas(self.size, self.detail.fullscreen);
-        let at = Position::new(mouse.column, mouse.row);
-        if self.screen == Screen::Trace {
-            if a.detail.contains(at) {
-                self.focus = Focus::Detail;
-            } else if a.timeline.contains(at) {
-                self.focus = Focus::Timeline;
-            }
-        }
-        let effects = match mouse.kind {
-            MouseEventKind::ScrollDown => self.move_by(3),
-            MouseEventKind::ScrollUp => self.move_by(-3),
-            MouseEventKind::Down(MouseButton::Left) => self.click(a, at),
-            _ => Vec::new(),
-        };
-        self.sync_detail();
-        effects
-    }
-
-    fn click(&mut self, a: super::layout::Areas, at: Position) -> Vec<Effect> {
-        match self.screen {
-            Screen::Traces if a.body.contains(at) => {
-                // Border and header row above the first trace.
-                let row = (at.y as usize).checked_sub(a.body.y as usize + 2);
-                match row {
-                    Some(row) => {
-                        let target = self.list.scroll_top.max(self.list.offset) + row;
-                        self.with_list(|list, ids| list.select(target, ids))
-                    }
-                    None => Vec::new(),
-                }
-            }
-            Screen::Trace if a.timeline.contains(at) => {
-                if let Some(t) = self.timeline.as_mut() {
-                    if let Some(row) = (at.y as usize).checked_sub(a.timeline.y as usize + 1) {
-                        t.select_row(t.scroll_top + row);
-                    }
-                }
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-}
-
-/// The categories offered by "mark as root cause", harness problems first.
-pub fn picker_categories() -> Vec<FailureCategory> {
-    let mut all = FailureCategory::ALL.to_vec();
-    all.sort_by_key(|c| !c.is_harness_problem());
-    all
 }
 
 impl AppState {
-    fn on_picker_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
-        let count = picker_categories().len();
-        let Some(selected) = self.picker else {
-            return Vec::new();
-        };
-        match key.code {
-            KeyCode::Char('j') | KeyCode::Down => self.picker = Some((selected + 1).min(count - 1)),
-            KeyCode::Char('k') | KeyCode::Up => self.picker = Some(selected.saturating_sub(1)),
-            KeyCode::Esc | KeyCode::Char('q') => self.picker = None,
-            KeyCode::Enter => {
-                self.picker = None;
-                let category = picker_categories()[selected];
-                let step = self
-                    .timeline
-                    .as_ref()
-                    .and_then(|t| t.selected_pos().map(|p| t.trace.steps[p].id.clone()));
-                if let Some(step) = step {
-                    return self.human_label(step, category);
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// Confirms the marked root cause as a person's label.
-    fn confirm_cause(&mut self) -> Vec<Effect> {
-        let Some(t) = &self.timeline else {
-            return Vec::new();
-        };
-        let (Some(pos), CauseSource::Attribution { category, .. }) =
-            (t.root_cause, &t.cause_source)
-        else {
-            self.status = Some("no engine attribution to confirm; m marks a step yourself".into());
-            return Vec::new();
-        };
-        let category = FailureCategory::parse(category).unwrap_or(FailureCategory::Unknown);
-        let step = t.trace.steps[pos].id.clone();
-        self.human_label(step, category)
-    }
-
-    fn human_label(&mut self, step_id: String, category: FailureCategory) -> Vec<Effect> {
-        let Some(t) = &self.timeline else {
-            return Vec::new();
-        };
-        vec![Effect::SaveHumanLabel(HumanLabel {
-            trace_id: t.trace.id.clone(),
-            root_cause_step_id: step_id,
-            category,
-            by: format!("user:{}", self.user),
-            at: self.now,
-            note: Some("labelled in the UI".into()),
-        })]
-    }
-
     fn open_cluster(&mut self) -> Vec<Effect> {
         let Some(cluster) = self.failures.selected_cluster() else {
             return Vec::new();

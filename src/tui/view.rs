@@ -136,7 +136,7 @@ fn short(description: &str) -> &str {
 /// The category picker of "mark as root cause".
 fn draw_picker(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
-    let categories = super::update::picker_categories();
+    let categories = super::labelling::picker_categories();
     let step = state
         .timeline
         .as_ref()
