@@ -57,8 +57,13 @@ fn main() {
     );
 
     let started = Instant::now();
-    let again =
-        import_paths(&store, &[samples], &ImportOptions::default(), &NoProgress).expect("reimport");
+    let again = import_paths(
+        &store,
+        std::slice::from_ref(&samples),
+        &ImportOptions::default(),
+        &NoProgress,
+    )
+    .expect("reimport");
     println!(
         "re-import (all present): {} skipped in {:.2?}",
         again.already_present,
@@ -93,4 +98,29 @@ fn main() {
     let started = Instant::now();
     let all = store.count(&TraceFilter::default()).expect("count");
     println!("count all (counter): {all} in {:.2?}", started.elapsed());
+
+    // Attribution at scale: the rules engine over every failed trace, with
+    // the harness versions the import registered, then the clusters.
+    for (path, harness) in tackroom::harness::find_harness_files(std::slice::from_ref(&samples)) {
+        let version = tackroom::harness::imported_version(&path, harness, chrono::Utc::now());
+        store.put_harness_version(&version).expect("harness");
+    }
+    let started = Instant::now();
+    let attributed =
+        tackroom::triage::attribute_with_rules(&store, &Default::default(), &Default::default())
+            .expect("attribute");
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "rules engine: {} failed traces attributed in {secs:.2} s ({:.0} traces/s)",
+        attributed.len(),
+        attributed.len() as f64 / secs
+    );
+    let started = Instant::now();
+    let clusters = tackroom::triage::clusters(&store, "rules", None).expect("clusters");
+    println!(
+        "clusters: {} from {} attributions in {:.2?}",
+        clusters.len(),
+        attributed.len(),
+        started.elapsed()
+    );
 }
