@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{bin, trace, write_jsonl};
+use common::{bin, on_store, trace, write_jsonl};
 use tackroom::model::OutcomeLabel;
 use tackroom::store::Store;
 
@@ -23,15 +23,7 @@ fn sample_store() -> (tempfile::TempDir, std::path::PathBuf) {
         .collect();
     write_jsonl(&file, &traces);
     let store = dir.path().join("store");
-    let out = bin()
-        .args([
-            "import",
-            file.to_str().unwrap(),
-            "--store",
-            store.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = on_store(&store, &["import", file.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
@@ -47,10 +39,7 @@ fn store_option_works_before_or_after_the_subcommand_and_from_the_environment() 
         .args(["--store", store.to_str().unwrap(), "stats", "--json"])
         .output()
         .unwrap();
-    let after = bin()
-        .args(["stats", "--json", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let after = on_store(&store, &["stats", "--json"]);
     let env = bin()
         .args(["stats", "--json"])
         .env("TACKROOM_STORE", &store)
@@ -65,17 +54,7 @@ fn store_option_works_before_or_after_the_subcommand_and_from_the_environment() 
 #[test]
 fn traces_json_has_the_documented_fields() {
     let (_dir, store) = sample_store();
-    let out = bin()
-        .args([
-            "traces",
-            "--outcome",
-            "failure",
-            "--json",
-            "--store",
-            store.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = on_store(&store, &["traces", "--outcome", "failure", "--json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.len(), 3);
     for field in [
@@ -98,10 +77,7 @@ fn traces_json_has_the_documented_fields() {
 #[test]
 fn show_prints_a_plain_timeline_when_piped() {
     let (_dir, store) = sample_store();
-    let out = bin()
-        .args(["show", "t0", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = on_store(&store, &["show", "t0"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("trace t0"));
     assert!(text.contains("TOOL      lookup_order"), "{text}");
@@ -113,17 +89,11 @@ fn show_prints_a_plain_timeline_when_piped() {
 fn show_names_the_root_cause_once_attributed() {
     let (_dir, store) = sample_store();
     let show = || {
-        let out = bin()
-            .args(["show", "t0", "--store", store.to_str().unwrap()])
-            .output()
-            .unwrap();
+        let out = on_store(&store, &["show", "t0"]);
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(show().contains("not attributed yet"), "{}", show());
-    let attribute = bin()
-        .args(["attribute", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let attribute = on_store(&store, &["attribute"]);
     assert!(attribute.status.success());
     let text = show();
     assert!(!text.contains("not attributed yet"), "{text}");
@@ -132,10 +102,7 @@ fn show_names_the_root_cause_once_attributed() {
         "{text}"
     );
     assert!(text.contains("symptom at #2 lookup_order"), "{text}");
-    let success = bin()
-        .args(["show", "t1", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let success = on_store(&store, &["show", "t1"]);
     let success = String::from_utf8(success.stdout).unwrap();
     assert!(!success.contains("root cause"), "{success}");
     assert!(!success.contains("not attributed"), "{success}");
@@ -144,10 +111,7 @@ fn show_names_the_root_cause_once_attributed() {
 #[test]
 fn show_unknown_id_exits_2_with_a_clear_message() {
     let (_dir, store) = sample_store();
-    let out = bin()
-        .args(["show", "missing", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = on_store(&store, &["show", "missing"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
@@ -158,15 +122,9 @@ fn show_unknown_id_exits_2_with_a_clear_message() {
 #[test]
 fn show_takes_a_unique_id_prefix_and_says_when_one_is_ambiguous() {
     let (_dir, store) = sample_store();
-    let exact = bin()
-        .args(["show", "t4", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let exact = on_store(&store, &["show", "t4"]);
     assert!(exact.status.success());
-    let ambiguous = bin()
-        .args(["show", "t", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let ambiguous = on_store(&store, &["show", "t"]);
     assert_eq!(ambiguous.status.code(), Some(2));
     let message = String::from_utf8(ambiguous.stderr).unwrap();
     assert!(
@@ -217,10 +175,7 @@ fn import_reads_stdin() {
 fn a_store_in_use_is_reported_in_words() {
     let (_dir, store) = sample_store();
     let _held = Store::open(&store).unwrap();
-    let out = bin()
-        .args(["stats", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = on_store(&store, &["stats"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -232,8 +187,9 @@ fn a_store_in_use_is_reported_in_words() {
 #[test]
 fn label_sets_outcome_with_provenance() {
     let (_dir, store) = sample_store();
-    let out = bin()
-        .args([
+    let out = on_store(
+        &store,
+        &[
             "label",
             "t1",
             "--outcome",
@@ -242,16 +198,10 @@ fn label_sets_outcome_with_provenance() {
             "wrong refund",
             "--by",
             "ana",
-            "--store",
-            store.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(out.status.success());
-    let out = bin()
-        .args(["show", "t1", "--json", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = on_store(&store, &["show", "t1", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["outcome"], "failure");
     assert_eq!(v["labelled_by"]["by"], "user:ana");

@@ -85,3 +85,13 @@ pub mod ui;
 pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_tackroom"))
 }
+
+/// Runs the binary on the store at `store` with `args`.
+pub fn on_store(store: &Path, args: &[&str]) -> std::process::Output {
+    bin()
+        .args(args)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .expect("the tackroom binary runs")
+}
