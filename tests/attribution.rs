@@ -581,3 +581,36 @@ fn traces_without_a_harness_version_use_their_agents_deployed_harness() {
         "the deployed version, not the newer draft"
     );
 }
+
+#[test]
+fn the_llm_prompt_carries_the_rules_and_the_assertions_the_trace_breaks() {
+    let t = Build::new()
+        .asks("issue_refund", json!({"order_id": "A-1", "amount": 5}))
+        .tool_error(
+            "issue_refund",
+            json!({"order_id": "A-1", "amount": 5}),
+            "RefundLimitExceeded",
+        )
+        .failed();
+    let prompt = tackroom::llm::attribution::prompt(&t, Some(&harness()), 4000);
+    assert!(
+        prompt.contains("[verify-before-refund] Call verify_calculation"),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("Harness assertions this trace breaks:"),
+        "{prompt}"
+    );
+    let cause = &t.steps[1].id;
+    assert!(
+        prompt.contains("- verify-first (rule verify-before-refund):")
+            && prompt.contains(&format!("[cause step {cause},")),
+        "{prompt}"
+    );
+    let clean = Build::new()
+        .asks("verify_calculation", json!({}))
+        .tool("verify_calculation", json!({}), json!({"ok": true}))
+        .failed();
+    let clean_prompt = tackroom::llm::attribution::prompt(&clean, Some(&harness()), 4000);
+    assert!(!clean_prompt.contains("verify-first"), "{clean_prompt}");
+}

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::retry::{chat_with_retry, RetryPolicy};
 use super::{ChatMessage, ChatRequest, LlmError, Provider};
+use crate::analyze::assertions::check_assertions;
 use crate::analyze::compact::compact_trace;
 use crate::analyze::rules_engine::step_ref;
 use crate::analyze::trace_facts::symptom;
@@ -173,6 +174,25 @@ pub fn prompt(trace: &Trace, harness: Option<&Harness>, budget_tokens: usize) ->
             text.push_str(&format!(
                 "- tool {}: {} parameters {}\n",
                 tool.name, tool.description, tool.parameters
+            ));
+        }
+    }
+    // The deterministic checks are evidence, not the answer: the model
+    // still decides which step caused the failure.
+    let broken = harness
+        .map(|h| check_assertions(trace, h))
+        .unwrap_or_default();
+    if !broken.is_empty() {
+        text.push_str("\nHarness assertions this trace breaks:\n");
+        for v in &broken {
+            let rule = v
+                .rule
+                .as_deref()
+                .map(|r| format!(" (rule {r})"))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "- {}{rule}: {} [cause step {}, shows at step {}]\n",
+                v.assertion_id, v.message, trace.steps[v.cause].id, trace.steps[v.shows_at].id
             ));
         }
     }
