@@ -15,6 +15,7 @@ struct Session {
     parser: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    home: std::path::PathBuf,
 }
 
 impl Session {
@@ -55,6 +56,7 @@ impl Session {
             parser,
             writer,
             child,
+            home: home.to_path_buf(),
         }
     }
 
@@ -64,17 +66,33 @@ impl Session {
 
     /// Waits until the screen shows `text`; fails with the screen if not.
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |screen| screen.contains(text))
+    }
+
+    /// Waits until `ready` holds for the screen; fails with the screen if not.
+    fn wait_until(&self, text: &str, ready: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if ready(&screen) {
                 return screen;
             }
             if Instant::now() > deadline {
-                panic!("timed out waiting for {text:?}; the screen shows:\n{screen}");
+                panic!(
+                    "timed out waiting for {text:?}; the screen shows:\n{screen}\nthe log ends:\n{}",
+                    self.log_tail()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The end of tackroom's log file, for a failure message.
+    fn log_tail(&self) -> String {
+        let log = self.home.join("data/tackroom/logs/tackroom.log");
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.contains("sled::")).collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
     }
 
     fn send(&mut self, keys: &str) {
@@ -183,6 +201,75 @@ fn open_by_id_lands_on_the_trace_timeline() {
     );
     let screen = s.wait_for("Step detail");
     assert!(screen.contains(&id), "{screen}");
+    s.send("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "tackroom did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// POSTs `body` to `path` on `addr` over plain HTTP/1.1; returns the status line.
+fn post(addr: &str, path: &str, content_type: &str, body: &[u8]) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the receiver");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn traces_sent_to_the_ui_receiver_appear_as_they_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut s = Session::start(
+        &[
+            "open",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            store.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let screen = s.wait_for("0 received");
+    let addr = screen
+        .split("live on ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the header names the address")
+        .to_owned();
+    assert!(screen.contains("no traces yet"), "{screen}");
+
+    let bodies = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/real/otlp-openinference/bodies"
+    );
+    let mut files: Vec<_> = std::fs::read_dir(bodies)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let status = post(
+            &addr,
+            "/v1/traces",
+            "application/x-protobuf",
+            &std::fs::read(&file).unwrap(),
+        );
+        assert!(status.contains(" 200"), "{}: {status}", file.display());
+    }
+    // Stored and merged deliveries both count as received, so the header's
+    // number may pass 18; the list counts traces.
+    let screen = s.wait_until("Traces · 18 with 18 rows", |screen| {
+        screen.contains("Traces · 18") && screen.matches("support-").count() >= 18
+    });
+    assert!(!screen.contains(" 0 received"), "{screen}");
     s.send("q");
     let deadline = Instant::now() + Duration::from_secs(10);
     while s.child.try_wait().unwrap().is_none() {

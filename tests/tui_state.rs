@@ -489,3 +489,42 @@ fn asking_the_model_marks_its_root_cause_and_stores_the_verdict() {
         .expect("the verdict is stored");
     assert_eq!(timeline.trace.steps[root].id, llm.root_cause.step_id);
 }
+
+#[test]
+fn live_traces_refresh_the_list_only_for_someone_watching_the_newest() {
+    use tackroom::tui::effect::{Effect, Msg};
+    use tackroom::tui::state::LiveInfo;
+    let (_dir, store) = store_with(60);
+    let mut ui = Ui::open(store, 80, 24, None);
+    let arrived = || Msg::LiveStored {
+        trace_id: "t-live".into(),
+    };
+    assert!(
+        ui.state.apply(arrived()).is_empty(),
+        "no receiver, nothing to do"
+    );
+
+    ui.state.live = Some(LiveInfo {
+        address: "127.0.0.1:4318".into(),
+        received: 0,
+        behind: false,
+    });
+    let effects = ui.state.apply(arrived());
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::LoadPage { .. })),
+        "{effects:?}"
+    );
+    assert_eq!(ui.state.live.as_ref().unwrap().received, 1);
+    ui.run(effects);
+    assert!(ui
+        .render()
+        .to_string()
+        .contains("live on 127.0.0.1:4318 · 1 received"));
+
+    ui.key(KeyCode::Char('j'));
+    assert!(
+        ui.state.apply(arrived()).is_empty(),
+        "a reader scrolled away is left alone"
+    );
+    assert_eq!(ui.state.live.as_ref().unwrap().received, 2);
+}

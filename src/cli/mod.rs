@@ -69,6 +69,10 @@ pub enum Command {
 pub struct OpenArgs {
     /// Open straight on this trace's timeline
     pub trace_id: Option<String>,
+    /// Also receive traces live on this address (what `tackroom collect`
+    /// serves), shown as they arrive; one process holds the store
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
 }
 
 /// Exit codes: 0 success, 1 failure (or rejected records), 2 unknown id or bad usage.
@@ -89,10 +93,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Assertions(args)) => assertions::run(&store_dir, args),
         Some(Command::Harness(args)) => harness::run(&store_dir, args),
         Some(Command::Collect(args)) => collect::run(&store_dir, args),
-        Some(Command::Open(args)) => {
-            crate::tui::run(&store_dir, cli.theme.as_deref(), args.trace_id)
-        }
-        None => crate::tui::run(&store_dir, cli.theme.as_deref(), None),
+        Some(Command::Open(args)) => crate::tui::run(
+            &store_dir,
+            cli.theme.as_deref(),
+            args.trace_id,
+            args.listen.as_deref(),
+        ),
+        None => crate::tui::run(&store_dir, cli.theme.as_deref(), None, None),
     };
     match result {
         Ok(code) => code,

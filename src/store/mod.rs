@@ -27,7 +27,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("the store at {path} is in use by another tackroom process (close it and retry)")]
+    #[error("the store at {path} is in use by another tackroom process (close it and retry; to watch traces arrive while receiving them, run `tackroom open --listen ADDR` instead of `tackroom collect`)")]
     Locked { path: PathBuf },
     #[error("cannot open the store at {path}: {source}")]
     Open { path: PathBuf, source: sled::Error },

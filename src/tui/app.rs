@@ -22,8 +22,8 @@ pub async fn run_loop(
     keymap: Keymap,
     theme: Theme,
     open_trace: Option<String>,
+    (tx, mut rx): (mpsc::UnboundedSender<Msg>, mpsc::UnboundedReceiver<Msg>),
 ) -> anyhow::Result<()> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut events = EventStream::new();
     let size = terminal.size()?;
     state.resize(size.width, size.height);

@@ -116,6 +116,10 @@ pub enum Msg {
         outcome: OutcomeLabel,
     },
     Imported(ImportReport),
+    /// The live receiver stored (or merged into) a trace.
+    LiveStored {
+        trace_id: String,
+    },
     /// A worker failed; shown in the status bar.
     Failed {
         request: Option<RequestId>,

@@ -8,6 +8,7 @@ pub mod effect;
 pub mod keymap;
 pub mod labelling;
 pub mod layout;
+mod live;
 mod mouse;
 pub mod panes;
 pub mod state;
@@ -31,6 +32,7 @@ pub fn run(
     store_dir: &Path,
     theme_flag: Option<&str>,
     open_trace: Option<String>,
+    listen: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let _log = start_logging();
     let config = config::load_config().map_err(anyhow::Error::msg)?;
@@ -73,6 +75,15 @@ pub fn run(
     tracing::info!(store = %store_dir.display(), "opening the UI");
     state.samples = find_samples();
     state.user = crate::identity::current_user();
+    let channel = tokio::sync::mpsc::unbounded_channel();
+    if let (Some(addr), Some(store)) = (listen, &store) {
+        let address = runtime.block_on(live::start(&runtime, store, addr, channel.0.clone()))?;
+        state.live = Some(state::LiveInfo {
+            address,
+            received: 0,
+            behind: false,
+        });
+    }
     let result = runtime.block_on(app::run_loop(
         &mut terminal,
         state,
@@ -80,6 +91,7 @@ pub fn run(
         config.keymap,
         theme,
         open_trace,
+        channel,
     ));
     if let Err(e) = &result {
         tracing::error!(error = %e, "the UI stopped on an error");

@@ -18,6 +18,16 @@ use super::panes::traces::TraceListState;
 use super::widgets::text_input::TextInput;
 use crate::model::Attribution;
 
+/// What the header says about the live receiver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveInfo {
+    pub address: String,
+    /// Traces stored (or merged into) since the UI started.
+    pub received: u64,
+    /// Traces arrived while the list was loading: reload once it is done.
+    pub behind: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     /// Drawn once while a large store opens, so the terminal is never blank.
@@ -58,6 +68,8 @@ pub struct AppState {
     pub samples: Option<PathBuf>,
     /// A question to the model is on its way (one at a time).
     pub asking_model: bool,
+    /// The live receiver, when the UI runs one (`open --listen`).
+    pub live: Option<LiveInfo>,
     pub importing: bool,
     pub pending_trace: Option<RequestId>,
     pub failures: FailuresState,
@@ -85,6 +97,7 @@ impl AppState {
             store_label,
             samples: None,
             asking_model: false,
+            live: None,
             importing: false,
             pending_trace: None,
             failures: FailuresState::default(),
@@ -202,14 +215,16 @@ impl AppState {
                 exhausted,
             } => {
                 self.list.apply_page(request, anchor, rows, exhausted);
-                Vec::new()
+                self.catch_up_live()
             }
             Msg::SortedLoaded { request, rows } => {
                 self.list.apply_sorted(request, rows);
                 Vec::new()
             }
             Msg::Counted { request, count } => {
-                self.with_list(|list, ids| list.apply_count(request, count, ids))
+                let mut effects = self.with_list(|list, ids| list.apply_count(request, count, ids));
+                effects.extend(self.catch_up_live());
+                effects
             }
             Msg::TraceLoaded {
                 request,
@@ -241,6 +256,18 @@ impl AppState {
             Msg::ClustersLoaded { request, clusters } => {
                 self.failures.apply(request, clusters);
                 Vec::new()
+            }
+            Msg::LiveStored { trace_id } => {
+                let Some(live) = self.live.as_mut() else {
+                    return Vec::new();
+                };
+                live.received += 1;
+                live.behind = true;
+                tracing::debug!(trace = %trace_id, "received live");
+                if self.screen == Screen::Empty {
+                    self.screen = Screen::Traces;
+                }
+                self.catch_up_live()
             }
             Msg::ModelAnswered {
                 trace_id,
@@ -331,4 +358,28 @@ fn preferred_attribution(attributions: &[Attribution]) -> Option<&Attribution> {
     // The newest verdict: a model asked on purpose outranks an earlier
     // rules run, and re-running the rules engine takes over again.
     attributions.iter().max_by_key(|a| a.created_at)
+}
+
+impl AppState {
+    /// Reloads the list when live traces arrived and someone is watching
+    /// the newest ones; a reader scrolled away or filtering is not
+    /// disturbed. Arrivals during a load are caught up after it.
+    fn catch_up_live(&mut self) -> Vec<Effect> {
+        let behind = self.live.as_ref().is_some_and(|l| l.behind);
+        let list = &self.list;
+        let watching_newest = self.screen == Screen::Traces
+            && list.selected == 0
+            && list.only.is_none()
+            && list.filter_text.is_empty()
+            && list.descending
+            && list.sort == crate::store::SortKey::Time;
+        let idle = list.pending_page.is_none() && list.pending_count.is_none();
+        if !(behind && watching_newest && idle) {
+            return Vec::new();
+        }
+        if let Some(live) = self.live.as_mut() {
+            live.behind = false;
+        }
+        self.reload_list()
+    }
 }

@@ -72,10 +72,17 @@ fn draw_header(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Screen::Opening => "opening",
         Screen::StoreError(_) => "store error",
     };
-    let line = Line::from(vec![
+    let mut spans = vec![
         Span::styled(" tackroom ", theme.header),
         Span::styled(format!("· {where_} · {}", state.store_label), theme.muted),
-    ]);
+    ];
+    if let Some(live) = &state.live {
+        spans.push(Span::styled(
+            format!(" · ● live on {} · {} received", live.address, live.received),
+            theme.accent,
+        ));
+    }
+    let line = Line::from(spans);
     buf.set_style(area, theme.status);
     buf.set_line(area.x, area.y, &line, area.width);
 }
