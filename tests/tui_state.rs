@@ -521,10 +521,21 @@ fn live_traces_refresh_the_list_only_for_someone_watching_the_newest() {
         .to_string()
         .contains("live on 127.0.0.1:4318 · 1 received"));
 
+    // A trace arriving while the list loads is caught up once it is done.
+    let loading = ui.state.apply(arrived());
+    assert!(!loading.is_empty());
+    assert!(ui.state.apply(arrived()).is_empty(), "one load at a time");
+    assert!(ui.state.live.as_ref().unwrap().behind);
+    ui.run(loading);
+    assert!(
+        !ui.state.live.as_ref().unwrap().behind,
+        "caught up after the load"
+    );
+
     ui.key(KeyCode::Char('j'));
     assert!(
         ui.state.apply(arrived()).is_empty(),
         "a reader scrolled away is left alone"
     );
-    assert_eq!(ui.state.live.as_ref().unwrap().received, 2);
+    assert_eq!(ui.state.live.as_ref().unwrap().received, 4);
 }
