@@ -86,17 +86,22 @@ fn show_prints_a_plain_timeline_when_piped() {
 }
 
 #[test]
-fn show_names_the_root_cause_once_attributed() {
+fn show_names_the_root_cause_computed_or_stored() {
     let (_dir, store) = sample_store();
     let show = || {
         let out = on_store(&store, &["show", "t0"]);
         String::from_utf8(out.stdout).unwrap()
     };
-    assert!(show().contains("not attributed yet"), "{}", show());
+    // Nobody attributed it yet: the rules engine's verdict, said unstored.
+    let before = show();
+    assert!(
+        before.contains("root cause (rules, not stored): #2 lookup_order"),
+        "{before}"
+    );
     let attribute = on_store(&store, &["attribute"]);
     assert!(attribute.status.success());
     let text = show();
-    assert!(!text.contains("not attributed yet"), "{text}");
+    assert!(!text.contains("not stored"), "{text}");
     assert!(
         text.contains("root cause (rules): #2 lookup_order"),
         "{text}"

@@ -184,7 +184,7 @@ fn next_failure_jumps_to_the_failing_step_and_updates_the_detail() {
     let (_dir, store) = store_with(60);
     let id = trace_with_error(&store, "RefundLimitExceeded");
     let mut ui = Ui::open(store, 80, 24, Some(&id));
-    ui.key(KeyCode::Char('n'));
+    ui.next_error_step();
     let timeline = ui.state.timeline.as_ref().unwrap();
     let step = &timeline.trace.steps[timeline.selected_pos().unwrap()];
     assert_eq!(step.name, "issue_refund");
@@ -205,6 +205,16 @@ fn next_failure_jumps_to_the_failing_step_and_updates_the_detail() {
 fn retries_fold_into_one_row_that_next_failure_treats_as_one() {
     let (_dir, store) = store_with(300);
     let id = trace_with_error(&store, "http_503");
+    // Unlabelled, so no verdict is computed: a cause inside the retries
+    // would unfold them (tested below), and here the folding is the point.
+    let by = tackroom::model::LabelProvenance {
+        by: "test".into(),
+        at: None,
+        note: None,
+    };
+    store
+        .set_outcome(&id, OutcomeLabel::Unknown, None, by)
+        .unwrap();
     let mut ui = Ui::open(store, 80, 24, Some(&id));
     let timeline = ui.state.timeline.as_ref().unwrap();
     let retries = timeline
@@ -324,7 +334,7 @@ fn copy_takes_the_selected_field_whole() {
     let (_dir, store) = store_with(60);
     let id = trace_with_error(&store, "RefundLimitExceeded");
     let mut ui = Ui::open(store, 80, 24, Some(&id));
-    ui.key(KeyCode::Char('n'))
+    ui.next_error_step()
         .key(KeyCode::Tab)
         .key(KeyCode::Char(']'))
         .key(KeyCode::Char('y'));

@@ -24,7 +24,7 @@ pub fn run(store_dir: &Path, args: ShowArgs) -> anyhow::Result<ExitCode> {
     } else {
         let colour = super::stdout_is_terminal();
         print!("{}", timeline_text(&trace, colour));
-        let attributions = store.attributions(&trace.id)?;
+        let attributions = crate::triage::verdicts_for_reading(&store, &trace)?;
         let human = store.human_label(&trace.id)?;
         print!(
             "{}",

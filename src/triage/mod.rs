@@ -39,6 +39,28 @@ pub fn selected_traces(store: &Store, selection: &Selection) -> Result<Vec<Strin
     Ok(page.rows.into_iter().map(|(_, s)| s.id).collect())
 }
 
+/// The engine name of a verdict computed for a reader and not stored.
+pub const UNSTORED_RULES: &str = "rules, not stored";
+
+/// What a reader of one trace should see about its cause: the stored
+/// verdicts, or, for a failed trace nobody has attributed, the rules
+/// engine's verdict computed now and marked as not stored (so on-call
+/// staff see the cause, not only the symptom, without running anything).
+pub fn verdicts_for_reading(store: &Store, trace: &Trace) -> Result<Vec<Attribution>, StoreError> {
+    let stored = store.attributions(&trace.id)?;
+    if !stored.is_empty() || trace.outcome != OutcomeLabel::Failure {
+        return Ok(stored);
+    }
+    let harness = HarnessLookup::default().for_trace(store, trace)?;
+    Ok(attribute_root_cause(trace, harness.as_ref(), Utc::now())
+        .map(|mut a| {
+            a.engine = UNSTORED_RULES.into();
+            a
+        })
+        .into_iter()
+        .collect())
+}
+
 /// Runs the rules engine over the selection and stores the attributions.
 pub fn attribute_with_rules(
     store: &Store,

@@ -84,7 +84,7 @@ fn execute(store: &Store, effect: Effect) -> Result<Option<Msg>, String> {
         Effect::LoadTrace { request, trace_id } => {
             let trace_id = store.resolve_trace_id(&trace_id).map_err(text)?;
             let trace = store.trace(&trace_id).map_err(text)?;
-            let attributions = store.attributions(&trace_id).map_err(text)?;
+            let attributions = triage::verdicts_for_reading(store, &trace).map_err(text)?;
             let human = store.human_label(&trace_id).map_err(text)?;
             let violations = violations(store, &trace).map_err(text)?;
             Msg::TraceLoaded {

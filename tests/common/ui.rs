@@ -71,6 +71,21 @@ impl Ui {
         self
     }
 
+    /// Presses `n` until a step in error is selected (the root cause,
+    /// which `n` visits first, may be an earlier step that did not fail).
+    pub fn next_error_step(&mut self) -> &mut Self {
+        for _ in 0..20 {
+            self.key(KeyCode::Char('n'));
+            let t = self.state.timeline.as_ref().expect("a timeline is open");
+            if t.selected_pos()
+                .is_some_and(|p| t.trace.steps[p].is_error())
+            {
+                break;
+            }
+        }
+        self
+    }
+
     pub fn keys(&mut self, text: &str) -> &mut Self {
         for c in text.chars() {
             self.key(KeyCode::Char(c));
