@@ -364,3 +364,20 @@ fn harness_show_takes_the_short_hash_the_ui_shows() {
     assert_eq!(ambiguous.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&ambiguous.stderr).contains("give more of it"));
 }
+
+#[test]
+fn the_workbench_without_a_terminal_says_what_to_use_instead() {
+    let (_dir, store) = sample_store();
+    let out = bin()
+        .args(["--store", store.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        message.contains("the workbench needs a terminal"),
+        "{message}"
+    );
+    assert!(message.contains("tackroom traces --json"), "{message}");
+}

@@ -34,6 +34,12 @@ pub fn run(
     open_trace: Option<String>,
     listen: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the workbench needs a terminal (stdin and stdout are not one); for scripts use the subcommands, e.g. `tackroom traces --json` or `tackroom show ID` (see `tackroom --help`)"
+        );
+    }
     let _log = start_logging();
     let config = config::load_config().map_err(anyhow::Error::msg)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
