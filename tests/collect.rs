@@ -373,3 +373,76 @@ async fn log_events_after_the_trace_was_stored_join_its_steps() {
     }
     assert!(messages > 0, "the late events carried the messages");
 }
+
+/// The LangSmith SDK sends feedback either inside its multipart batches
+/// (`feedback.<id>` parts, beside `attachment.` parts) or to `POST
+/// /feedback`, naming a run that may be a child: both set the outcome of
+/// the run's trace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn langsmith_feedback_sets_the_outcome_by_run_or_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let (base, collector) = start(store.clone(), 1 << 20).await;
+    let boundary = "b0undary";
+    let part = |name: &str, body: &str| {
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\nContent-Type: application/json\r\n\r\n{body}\r\n")
+    };
+    let run = |id: &str, trace: &str, parent: Option<&str>, kind: &str| {
+        serde_json::json!({"id": id, "trace_id": trace, "parent_run_id": parent, "run_type": kind,
+            "name": kind, "dotted_order": format!("{id}"), "start_time": "2026-01-01T00:00:00Z",
+            "end_time": "2026-01-01T00:00:01Z", "inputs": {}, "outputs": {}})
+        .to_string()
+    };
+    let body = [
+        part("post.r1", &run("r1", "r1", None, "chain")),
+        part("post.r2", &run("r2", "r1", Some("r1"), "tool")),
+        part("attachment.r2.screenshot", "not json at all"),
+        part(
+            "feedback.f1",
+            r#"{"id": "f1", "run_id": "r2", "key": "task_success", "score": 0}"#,
+        ),
+        format!("--{boundary}--\r\n"),
+    ]
+    .concat();
+    let response = reqwest::Client::new()
+        .post(format!("{base}/runs/multipart"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    collector.flush_idle().unwrap();
+    let trace = store.trace("r1").unwrap();
+    assert_eq!(trace.outcome, tackroom::model::OutcomeLabel::Failure);
+    assert_eq!(trace.score, Some(0.0));
+    let tool = trace.steps.iter().find(|s| s.id == "r2").unwrap();
+    assert_eq!(
+        tool.attributes["langsmith.attachments"],
+        serde_json::json!(["screenshot"])
+    );
+
+    // Later feedback through the REST endpoint, naming the trace.
+    let response = reqwest::Client::new()
+        .post(format!("{base}/feedback"))
+        .json(&serde_json::json!({"id": "f2", "trace_id": "r1", "key": "task_success", "score": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        store.trace("r1").unwrap().outcome,
+        tackroom::model::OutcomeLabel::Success
+    );
+    let bad = reqwest::Client::new()
+        .post(format!("{base}/feedback"))
+        .json(&serde_json::json!({"key": "x", "score": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("trace_id or run_id"));
+}

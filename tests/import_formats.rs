@@ -372,3 +372,32 @@ fn a_spans_own_events_are_kept_on_its_step() {
         "{events:?}"
     );
 }
+
+#[test]
+fn a_langsmith_multipart_file_with_feedback_on_a_child_run_labels_the_trace() {
+    let boundary = "b0undary";
+    let part = |name: &str, body: &str| {
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\nContent-Type: application/json\r\n\r\n{body}\r\n")
+    };
+    let body = [
+        part(
+            "post.r1",
+            r#"{"id": "r1", "trace_id": "r1", "run_type": "chain", "name": "agent", "dotted_order": "1", "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:02Z"}"#,
+        ),
+        part(
+            "post.r2",
+            r#"{"id": "r2", "trace_id": "r1", "parent_run_id": "r1", "run_type": "llm", "name": "gpt", "dotted_order": "1.2", "start_time": "2026-01-01T00:00:01Z"}"#,
+        ),
+        part(
+            "feedback.f1",
+            r#"{"run_id": "r2", "key": "correct", "value": true}"#,
+        ),
+        format!("--{boundary}--\r\n"),
+    ]
+    .concat();
+    let (_dir, store, report) = import_text("0001.multipart", &body, &ImportOptions::default());
+    assert_eq!(report.rejected, 0, "{:?}", report.rejections);
+    let t = store.trace("r1").unwrap();
+    assert_eq!(t.steps.len(), 2);
+    assert_eq!(t.outcome, OutcomeLabel::Success, "feedback on r2 labels r1");
+}

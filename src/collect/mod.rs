@@ -130,6 +130,17 @@ impl Collector {
     }
 
     /// The trace a piece belongs to, its item key, and whether it ends the trace.
+    /// LangSmith feedback: scores that may name a run rather than its
+    /// trace; runs seen by this receiver are mapped to their trace.
+    pub fn receive_feedback(&self, mut scores: Vec<Score>) -> Result<usize, StoreError> {
+        for score in &mut scores {
+            if let Some(trace) = self.keys.trace_of_run(&score.trace_id) {
+                score.trace_id = trace;
+            }
+        }
+        self.receive_scores(scores)
+    }
+
     /// Applies scores to stored traces, keeping the rest for later.
     pub fn receive_scores(&self, scores: Vec<Score>) -> Result<usize, StoreError> {
         let mut applied = 0;

@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::{Collector, Piece};
-use crate::ingest::spans::{otlp_json, otlp_proto};
+use crate::ingest::spans::{otlp_json, otlp_proto, Score};
 use crate::ingest::{langfuse, runs};
 
 pub fn router(collector: Arc<Collector>) -> Router {
@@ -27,6 +27,7 @@ pub fn router(collector: Arc<Collector>) -> Router {
         .route("/api/public/health", get(health))
         .route("/info", get(langsmith_info))
         .route("/runs/multipart", post(langsmith_multipart))
+        .route("/feedback", post(langsmith_feedback))
         .route("/runs/batch", post(langsmith_batch))
         .route("/runs", post(langsmith_run))
         .route("/runs/{id}", patch(langsmith_patch))
@@ -225,7 +226,47 @@ async fn langsmith_multipart(
     let Some(boundary) = boundary else {
         return error(StatusCode::BAD_REQUEST, "multipart body without a boundary");
     };
-    accept_runs(c, runs::decode_multipart(&data, &boundary)).await
+    match runs::decode_multipart(&data, &boundary) {
+        Ok((runs, feedback)) => {
+            if let Err(r) = store(c.clone(), runs.into_iter().map(Piece::Run).collect()).await {
+                return r.into_response();
+            }
+            if let Err(r) = store_feedback(c, feedback).await {
+                return r.into_response();
+            }
+            (StatusCode::ACCEPTED, Json(json!({}))).into_response()
+        }
+        Err(m) => error(StatusCode::BAD_REQUEST, m),
+    }
+}
+
+/// `POST /feedback` (LangSmith `create_feedback`): a score for a run or
+/// trace, which sets the trace's outcome.
+async fn langsmith_feedback(State(c): State<Arc<Collector>>, body: Bytes) -> Response {
+    let parsed = serde_json::from_slice::<Value>(&body)
+        .map_err(|e| format!("bad JSON: {e}"))
+        .and_then(|v| runs::decode_feedback(&v).map(|s| (v, s)));
+    let (value, score) = match parsed {
+        Ok(p) => p,
+        Err(m) => return error(StatusCode::BAD_REQUEST, m),
+    };
+    match store_feedback(c, vec![score]).await {
+        Ok(()) => {
+            Json(json!({ "id": value.get("id").cloned().unwrap_or(Value::Null) })).into_response()
+        }
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn store_feedback(c: Arc<Collector>, feedback: Vec<Score>) -> Result<(), Rejected> {
+    if feedback.is_empty() {
+        return Ok(());
+    }
+    match tokio::task::spawn_blocking(move || c.receive_feedback(feedback)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(Rejected(StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
+        Err(e) => Err(Rejected(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+    }
 }
 
 async fn langsmith_batch(State(c): State<Arc<Collector>>, body: Bytes) -> Response {

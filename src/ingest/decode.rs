@@ -21,6 +21,8 @@ pub enum Decoded {
     Logs(Vec<LogEvent>),
     Runs(Vec<RunRecord>),
     Scores(Vec<Score>),
+    /// A LangSmith multipart body: runs, and feedback given with them.
+    RunsWithFeedback(Vec<RunRecord>, Vec<Score>),
 }
 
 fn json(record: &[u8]) -> Result<Value, RecordError> {
@@ -87,7 +89,7 @@ pub fn decode_binary(format: Format, body: &[u8]) -> Result<Decoded, RecordError
                 RecordError::new("", "expected a multipart body starting with --<boundary>")
             })?;
             runs::decode_multipart(body, &boundary)
-                .map(Decoded::Runs)
+                .map(|(runs, feedback)| Decoded::RunsWithFeedback(runs, feedback))
                 .map_err(|m| RecordError::new("", m))
         }
         _ => {

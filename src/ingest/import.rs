@@ -190,6 +190,10 @@ fn store_source(
                 Decoded::Spans(spans) => gathered.pool.spans.extend(spans),
                 Decoded::Logs(logs) => gathered.pool.logs.extend(logs),
                 Decoded::Runs(runs) => runs.into_iter().for_each(|r| gathered.pool.add_run(r)),
+                Decoded::RunsWithFeedback(runs, feedback) => {
+                    runs.into_iter().for_each(|r| gathered.pool.add_run(r));
+                    gathered.pool.scores.extend(feedback);
+                }
                 Decoded::Scores(scores) => gathered.pool.scores.extend(scores),
             }
             if gathered.pool.pieces() >= options.spill_after {

@@ -3,6 +3,7 @@
 //! the SDK posts to `/runs/multipart` (`post.<id>` plus `.inputs`,
 //! `.outputs`, `.error`, `.events`, `.extra` parts).
 
+use crate::ingest::spans::Score;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
@@ -208,16 +209,36 @@ pub fn sniff_batch(value: &Value) -> Result<(), String> {
 }
 
 /// A `multipart/form-data` body: parts named `post.<id>[.field]` or
-/// `patch.<id>[.field]`, each a JSON value.
-pub fn decode_multipart(body: &[u8], boundary: &str) -> Result<Vec<RunRecord>, String> {
+/// `patch.<id>[.field]`, each a JSON value; `feedback.<id>` parts carry
+/// feedback (scores); `attachment.<run id>.<name>` parts (files the SDK
+/// uploads with a run) are not stored and only named on the run.
+pub fn decode_multipart(
+    body: &[u8],
+    boundary: &str,
+) -> Result<(Vec<RunRecord>, Vec<Score>), String> {
     let mut runs: Vec<(String, Map<String, Value>)> = Vec::new();
+    let mut feedback = Vec::new();
+    let mut attachments: Vec<(String, String)> = Vec::new();
     for (name, data) in multipart_parts(body, boundary)? {
         let mut pieces = name.splitn(3, '.');
-        let (Some(_verb), Some(id)) = (pieces.next(), pieces.next()) else {
+        let (Some(verb), Some(id)) = (pieces.next(), pieces.next()) else {
             return Err(format!("part {name:?}: expected post.<run id>[.field]"));
         };
+        if verb == "attachment" {
+            attachments.push((id.to_owned(), pieces.next().unwrap_or_default().to_owned()));
+            continue;
+        }
         let value: Value =
             serde_json::from_slice(&data).map_err(|e| format!("part {name:?}: {e}"))?;
+        if verb == "feedback" {
+            feedback.push(decode_feedback(&value).map_err(|m| format!("part {name:?}: {m}"))?);
+            continue;
+        }
+        if verb != "post" && verb != "patch" {
+            return Err(format!(
+                "part {name:?}: expected post., patch., feedback. or attachment. parts"
+            ));
+        }
         let slot = match runs.iter().position(|(r, _)| r == id) {
             Some(i) => &mut runs[i].1,
             None => {
@@ -239,10 +260,44 @@ pub fn decode_multipart(body: &[u8], boundary: &str) -> Result<Vec<RunRecord>, S
     let mut out = Vec::new();
     for (id, mut fields) in runs {
         fields.entry("id").or_insert(json!(id));
+        let names: Vec<&str> = attachments
+            .iter()
+            .filter(|(run, _)| *run == id)
+            .map(|(_, name)| name.as_str())
+            .collect();
+        if !names.is_empty() {
+            fields.insert("attachments".into(), json!(names));
+        }
         decode_run(&Value::Object(fields), &mut out)
             .map_err(|(f, m)| format!("run {id}: {f}: {m}"))?;
     }
-    Ok(out)
+    Ok((out, feedback))
+}
+
+/// One LangSmith feedback object (`POST /feedback`, or a `feedback.<id>`
+/// part): `key` and a numeric `score` (or a number / boolean `value`) for a
+/// `trace_id` or `run_id`. A run id is mapped to its trace when assembled.
+pub fn decode_feedback(value: &Value) -> Result<Score, String> {
+    let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
+    let trace_id = text("trace_id")
+        .or_else(|| text("run_id"))
+        .ok_or("feedback: expected a trace_id or run_id")?;
+    let key = text("key").ok_or("feedback: expected a key")?;
+    let score = value
+        .get("score")
+        .and_then(Value::as_f64)
+        .or_else(|| match value.get("value") {
+            Some(Value::Bool(b)) => Some(if *b { 1.0 } else { 0.0 }),
+            Some(v) => v.as_f64(),
+            None => None,
+        })
+        .ok_or("feedback: expected a numeric score (or a number or boolean value)")?;
+    Ok(Score {
+        trace_id,
+        name: key,
+        value: score,
+        source: "langsmith:feedback".into(),
+    })
 }
 
 /// The boundary of a multipart body: its first line without the `--`.

@@ -45,6 +45,12 @@ impl Default for PieceKeys {
 }
 
 impl PieceKeys {
+    /// The trace a run belongs to, if this receiver has seen the run.
+    pub fn trace_of_run(&self, run_id: &str) -> Option<String> {
+        let known = self.run_traces.lock().unwrap_or_else(|p| p.into_inner());
+        known.get(run_id).cloned()
+    }
+
     /// `(trace id, item key, whether the piece is an ended root)`.
     pub fn place(&self, piece: &Piece) -> (String, String, bool) {
         let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
@@ -171,7 +177,15 @@ impl SpanPool {
 
     /// Every trace the pool holds, with scores applied as outcomes.
     /// Scores for traces not in the pool are returned for the store.
-    pub fn assemble(self) -> (Vec<Trace>, Vec<Score>) {
+    pub fn assemble(mut self) -> (Vec<Trace>, Vec<Score>) {
+        // Feedback may name a run instead of its trace.
+        for score in &mut self.scores {
+            if let Some(run) = self.runs.get(&score.trace_id) {
+                if !run.trace_id.is_empty() {
+                    score.trace_id = run.trace_id.clone();
+                }
+            }
+        }
         let mut traces = assemble_otlp(self.spans, self.logs);
         traces.extend(assemble_runs(self.runs.into_values().collect()));
         let mut leftover = Vec::new();
