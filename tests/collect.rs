@@ -211,6 +211,19 @@ async fn bad_and_oversized_requests_are_refused_and_the_server_keeps_serving() {
         store.trace_count().unwrap() > 0,
         "still serving and storing"
     );
+
+    // An exporter sending every signal here gets a success for metrics,
+    // which are dropped.
+    let before = store.trace_count().unwrap();
+    let metrics = client
+        .post(format!("{base}/v1/metrics"))
+        .header("content-type", "application/x-protobuf")
+        .body(vec![0u8; 16])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    assert_eq!(store.trace_count().unwrap(), before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

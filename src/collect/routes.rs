@@ -22,6 +22,7 @@ pub fn router(collector: Arc<Collector>) -> Router {
         .route("/v1/traces", post(otlp_traces))
         .route("/api/public/otel/v1/traces", post(otlp_traces))
         .route("/v1/logs", post(otlp_logs))
+        .route("/v1/metrics", post(otlp_metrics))
         .route("/api/public/otel/v1/logs", post(otlp_logs))
         .route("/api/public/scores", post(scores))
         .route("/api/public/health", get(health))
@@ -97,6 +98,14 @@ fn otlp_ok(protobuf: bool) -> Response {
     } else {
         Json(json!({})).into_response()
     }
+}
+
+/// Metrics are not traces: an exporter pointed at this endpoint for all
+/// signals gets a success answer (so it does not log errors or retry) and
+/// the body is dropped.
+async fn otlp_metrics(headers: HeaderMap, body: Bytes) -> Response {
+    tracing::debug!(bytes = body.len(), "OTLP metrics received and dropped");
+    otlp_ok(content_type(&headers).contains("protobuf"))
 }
 
 async fn otlp_traces(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Bytes) -> Response {
