@@ -176,16 +176,21 @@ fn name_at(trace: &Trace, pos: usize) -> String {
     format!("{}#{}", trace.steps[pos].name, trace.steps[pos].index)
 }
 
-#[test]
-fn precedes_is_broken_by_a_refund_without_verification() {
-    let t = Build::new()
+/// The model refunds without calling `verify_calculation`; the refund fails.
+fn refund_without_verification() -> Trace {
+    Build::new()
         .asks("issue_refund", json!({"order_id": "A-1", "amount": 5}))
         .tool_error(
             "issue_refund",
             json!({"order_id": "A-1", "amount": 5}),
             "RefundLimitExceeded",
         )
-        .failed();
+        .failed()
+}
+
+#[test]
+fn precedes_is_broken_by_a_refund_without_verification() {
+    let t = refund_without_verification();
     let v = check_assertions(&t, &harness());
     let v = v.iter().find(|v| v.assertion_id == "verify-first").unwrap();
     assert_eq!(v.category, FailureCategory::SkippedRequiredStep);
@@ -584,14 +589,7 @@ fn traces_without_a_harness_version_use_their_agents_deployed_harness() {
 
 #[test]
 fn the_llm_prompt_carries_the_rules_and_the_assertions_the_trace_breaks() {
-    let t = Build::new()
-        .asks("issue_refund", json!({"order_id": "A-1", "amount": 5}))
-        .tool_error(
-            "issue_refund",
-            json!({"order_id": "A-1", "amount": 5}),
-            "RefundLimitExceeded",
-        )
-        .failed();
+    let t = refund_without_verification();
     let prompt = tackroom::llm::attribution::prompt(&t, Some(&harness()), 4000);
     assert!(
         prompt.contains("[verify-before-refund] Call verify_calculation"),
