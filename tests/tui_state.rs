@@ -549,3 +549,14 @@ fn live_traces_refresh_the_list_only_for_someone_watching_the_newest() {
     );
     assert_eq!(ui.state.live.as_ref().unwrap().received, 4);
 }
+
+#[test]
+fn y_copies_the_trace_id_from_the_list_and_the_timeline() {
+    let (_dir, store) = store_with(9);
+    let mut ui = Ui::open(store, 80, 24, None);
+    let first = ui.state.list.selected_summary().unwrap().id.clone();
+    ui.key(KeyCode::Char('y'));
+    assert_eq!(ui.copied, vec![first.clone()]);
+    ui.key(KeyCode::Enter).key(KeyCode::Char('y'));
+    assert_eq!(ui.copied, vec![first.clone(), first]);
+}

@@ -45,6 +45,7 @@ pub enum Action {
     ConfirmCause,
     MarkCause,
     AskModel,
+    CopyTraceId,
 }
 
 impl Action {

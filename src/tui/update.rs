@@ -227,6 +227,19 @@ impl AppState {
                 self.detail.step_field(action == Action::NextField);
                 Vec::new()
             }
+            Action::CopyTraceId => {
+                let id = match self.context() {
+                    Context::Traces => self.list.selected_summary().map(|s| s.id.clone()),
+                    _ => self.timeline.as_ref().map(|t| t.trace.id.clone()),
+                };
+                match id {
+                    Some(id) => {
+                        self.status = Some(format!("copied trace id {id} to the clipboard"));
+                        vec![Effect::Copy(id)]
+                    }
+                    None => Vec::new(),
+                }
+            }
             Action::Copy => match self.detail.selected_field_text() {
                 Some((title, text)) => {
                     self.status = Some(format!(
