@@ -353,9 +353,36 @@ fn help_opens_and_closes_and_swallows_other_keys() {
     ui.key(KeyCode::Char('?'));
     assert!(ui.state.help);
     ui.key(KeyCode::Char('j'));
-    assert_eq!(ui.state.list.selected, 0);
+    assert_eq!(
+        ui.state.list.selected, 0,
+        "the list does not move under help"
+    );
     ui.key(KeyCode::Esc);
     assert!(!ui.state.help);
+}
+
+#[test]
+fn help_scrolls_on_a_small_terminal_and_stops_at_its_end() {
+    let (_dir, store) = store_with(9);
+    let mut ui = Ui::open(store, 60, 20, None);
+    ui.key(KeyCode::Char('?'));
+    let first = ui.render().to_string();
+    assert!(first.contains("j/k scroll"), "{first}");
+    assert!(
+        !first.contains("failure clusters"),
+        "the end is below: {first}"
+    );
+    for _ in 0..100 {
+        ui.key(KeyCode::Char('j'));
+    }
+    let end = ui.render().to_string();
+    assert!(end.contains("failure clusters"), "{end}");
+    ui.key(KeyCode::Char('k'));
+    let back = ui.render().to_string();
+    assert_ne!(back, end, "one k scrolls back at once");
+    ui.key(KeyCode::Char('?'));
+    ui.key(KeyCode::Char('?'));
+    assert_eq!(ui.state.help_scroll, 0, "help reopens at its top");
 }
 
 #[test]

@@ -63,6 +63,8 @@ pub struct AppState {
     pub detail: DetailState,
     pub input: Input,
     pub help: bool,
+    /// Lines the help overlay is scrolled down by.
+    pub help_scroll: u16,
     pub status: Option<String>,
     pub store_label: String,
     pub samples: Option<PathBuf>,
@@ -93,6 +95,7 @@ impl AppState {
             detail: DetailState::default(),
             input: Input::None,
             help: false,
+            help_scroll: 0,
             status: None,
             store_label,
             samples: None,

@@ -30,10 +30,16 @@ impl AppState {
                 self.finish_search(outcome);
                 Vec::new()
             }
-            Input::None => match keymap.action_for(self.context(), key) {
-                Some(action) => self.update(action),
-                None => Vec::new(),
-            },
+            Input::None => {
+                let effects = match keymap.action_for(self.context(), key) {
+                    Some(action) => self.update(action),
+                    None => Vec::new(),
+                };
+                // Scrolling past the end would take as many keys to return.
+                let most = super::panes::help::max_scroll(keymap, self.context(), self.size);
+                self.help_scroll = self.help_scroll.min(most);
+                effects
+            }
         }
     }
 
@@ -74,8 +80,15 @@ impl AppState {
     /// Applies one action.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         if self.help {
-            if matches!(action, Action::Help | Action::Back | Action::Quit) {
-                self.help = false;
+            // The overlay scrolls on small terminals; other keys wait.
+            match action {
+                Action::Help | Action::Back | Action::Quit => self.help = false,
+                Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
+                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Action::HalfPageDown => self.help_scroll = self.help_scroll.saturating_add(10),
+                Action::HalfPageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                Action::Top => self.help_scroll = 0,
+                _ => {}
             }
             return Vec::new();
         }
@@ -83,6 +96,7 @@ impl AppState {
             Action::Quit => vec![Effect::Quit],
             Action::Help => {
                 self.help = true;
+                self.help_scroll = 0;
                 Vec::new()
             }
             Action::Back => {

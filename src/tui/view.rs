@@ -59,7 +59,7 @@ pub fn draw(state: &AppState, keymap: &Keymap, theme: &Theme, area: Rect, buf: &
         draw_picker(state, theme, area, buf);
     }
     if state.help {
-        help::render(keymap, state.context(), theme, area, buf);
+        help::render(keymap, state.context(), state.help_scroll, theme, area, buf);
     }
 }
 
