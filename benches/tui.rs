@@ -162,12 +162,8 @@ fn ten_thousand_step_trace() -> Trace {
         let index = steps.len() as u32;
         let at = t0 + chrono::Duration::milliseconds(index as i64 * 10);
         steps.push(Step {
-            id: format!("s{index}"),
             parent_id: parent.map(|p| format!("s{p}")),
             index,
-            kind,
-            name: name.to_owned(),
-            model: None,
             input: serde_json::json!({ "n": index % 7 }),
             output: serde_json::json!({ "text": "x".repeat(200) }),
             status: if index.is_multiple_of(997) {
@@ -181,10 +177,7 @@ fn ten_thousand_step_trace() -> Trace {
             }),
             started_at: Some(at),
             ended_at: Some(at + chrono::Duration::milliseconds(8)),
-            tokens: None,
-            cost_usd: None,
-            source_id: None,
-            attributes: Default::default(),
+            ..Step::new(format!("s{index}"), kind, name)
         });
         index
     };

@@ -110,12 +110,7 @@ mod tests {
 
     fn long_trace(steps: usize, field: usize) -> Trace {
         let step = |i: usize| Step {
-            id: format!("s{i}"),
-            parent_id: None,
             index: i as u32,
-            kind: StepKind::ToolCall,
-            name: "search".into(),
-            model: None,
             input: json!("q".repeat(field)),
             output: json!("r".repeat(field)),
             status: if i == steps / 2 {
@@ -123,13 +118,7 @@ mod tests {
             } else {
                 StepStatus::Ok
             },
-            error: None,
-            started_at: None,
-            ended_at: None,
-            tokens: None,
-            cost_usd: None,
-            source_id: None,
-            attributes: Default::default(),
+            ..Step::new(format!("s{i}"), StepKind::ToolCall, "search")
         };
         Trace {
             id: "t".into(),

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::location::RecordError;
 use crate::model::trace::TraceSource;
-use crate::model::{LabelProvenance, OutcomeLabel, Step, StepKind, StepStatus, Trace};
+use crate::model::{LabelProvenance, OutcomeLabel, Step, StepKind, Trace};
 
 /// Where things live in a transcript object (dotted paths), with defaults
 /// tried in order when not given.
@@ -223,22 +223,11 @@ fn step(
 ) -> Step {
     let start = t0 + Duration::seconds(index as i64);
     Step {
-        id: format!("{trace}-s{index}"),
         parent_id: parent.map(|p| format!("{trace}-s{p}")),
         index,
-        kind,
-        name: name.to_owned(),
-        model: None,
-        input: Value::Null,
-        output: Value::Null,
-        status: StepStatus::Ok,
-        error: None,
         started_at: Some(start),
         ended_at: Some(start + Duration::milliseconds(900)),
-        tokens: None,
-        cost_usd: None,
-        source_id: None,
-        attributes: Map::new(),
+        ..Step::new(format!("{trace}-s{index}"), kind, name)
     }
 }
 

@@ -81,25 +81,15 @@ fn span_to_step(span: &Value) -> Result<Step, (String, String)> {
             .to_owned()
     };
     let mut step = Step {
-        id: id.to_owned(),
         parent_id: span
             .get("parent_id")
             .and_then(Value::as_str)
             .map(str::to_owned),
-        index: 0,
-        kind: StepKind::Other,
-        name: name(kind_name),
-        model: None,
-        input: Value::Null,
-        output: Value::Null,
-        status: StepStatus::Ok,
-        error: None,
         started_at: time(span.get("started_at")),
         ended_at: time(span.get("ended_at")),
-        tokens: None,
-        cost_usd: None,
         source_id: Some(id.to_owned()),
         attributes: Map::from_iter([("openai_agents.span_data".to_owned(), data.clone())]),
+        ..Step::new(id, StepKind::Other, name(kind_name))
     };
     match kind_name {
         "agent" => step.kind = StepKind::Agent,

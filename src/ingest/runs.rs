@@ -351,22 +351,13 @@ pub fn run_to_step(run: &RunRecord) -> Step {
         _ => StepKind::Other,
     };
     let mut step = Step {
-        id: run.id.clone(),
         parent_id: run.parent_run_id.clone(),
-        index: 0,
-        kind,
-        name: run.name.clone(),
-        model: None,
         input: run.inputs.clone(),
         output: run.outputs.clone(),
-        status: StepStatus::Ok,
-        error: None,
         started_at: run.start_time,
         ended_at: run.end_time,
-        tokens: None,
-        cost_usd: None,
         source_id: Some(run.id.clone()),
-        attributes: Map::new(),
+        ..Step::new(run.id.clone(), kind, run.name.clone())
     };
     if kind == StepKind::ToolCall {
         step.input = unwrap_single(&run.inputs, "args");

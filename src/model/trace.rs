@@ -124,6 +124,29 @@ pub struct Step {
 }
 
 impl Step {
+    /// A step with nothing recorded yet: no parent, position 0, no input or
+    /// output, status ok, no timing. Importers fill in what their source has.
+    pub fn new(id: impl Into<String>, kind: StepKind, name: impl Into<String>) -> Step {
+        Step {
+            id: id.into(),
+            parent_id: None,
+            index: 0,
+            kind,
+            name: name.into(),
+            model: None,
+            input: Value::Null,
+            output: Value::Null,
+            status: StepStatus::Ok,
+            error: None,
+            started_at: None,
+            ended_at: None,
+            tokens: None,
+            cost_usd: None,
+            source_id: None,
+            attributes: Map::new(),
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.status == StepStatus::Error
     }

@@ -58,23 +58,13 @@ impl<'r> TraceBuilder<'r> {
         if !matches!(kind, StepKind::Agent | StepKind::Chain) {
             self.clock = end + Duration::milliseconds(self.rng.gen_range(1..15));
         }
+        let id = format!("{}-s{index}", self.trace.id);
         self.trace.steps.push(Step {
-            id: format!("{}-s{index}", self.trace.id),
             parent_id,
             index,
-            kind,
-            name: name.to_owned(),
-            model: None,
-            input: Value::Null,
-            output: Value::Null,
-            status: StepStatus::Ok,
-            error: None,
             started_at: Some(start),
             ended_at: Some(end),
-            tokens: None,
-            cost_usd: None,
-            source_id: None,
-            attributes: Map::new(),
+            ..Step::new(id, kind, name)
         });
         self.trace.steps.len() - 1
     }

@@ -13,22 +13,11 @@ pub fn at(offset_s: i64) -> DateTime<Utc> {
 
 pub fn step(trace: &str, index: u32, parent: Option<u32>, kind: StepKind, name: &str) -> Step {
     Step {
-        id: format!("{trace}-{index}"),
         parent_id: parent.map(|p| format!("{trace}-{p}")),
         index,
-        kind,
-        name: name.into(),
-        model: None,
-        input: serde_json::Value::Null,
-        output: serde_json::Value::Null,
-        status: StepStatus::Ok,
-        error: None,
         started_at: Some(at(index as i64)),
         ended_at: Some(at(index as i64 + 1)),
-        tokens: None,
-        cost_usd: None,
-        source_id: None,
-        attributes: Map::new(),
+        ..Step::new(format!("{trace}-{index}"), kind, name)
     }
 }
 

@@ -103,22 +103,12 @@ pub fn span_to_step(span: &SpanRecord, joined: &[SpanEvent]) -> Step {
     let mut events = span.events.clone();
     events.extend_from_slice(joined);
     let mut step = Step {
-        id: span.span_id.clone(),
         parent_id: span.parent_id.clone(),
-        index: 0,
-        kind: StepKind::Other,
-        name: span.name.clone(),
-        model: None,
-        input: Value::Null,
-        output: Value::Null,
-        status: StepStatus::Ok,
-        error: None,
         started_at: span.start,
         ended_at: span.end,
-        tokens: None,
-        cost_usd: None,
         source_id: Some(span.span_id.clone()),
         attributes: span.attributes.clone(),
+        ..Step::new(span.span_id.clone(), StepKind::Other, span.name.clone())
     };
     match Dialect::of(span) {
         Dialect::OpenInference => openinference(&mut step, &span.attributes),

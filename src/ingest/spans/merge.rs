@@ -87,29 +87,18 @@ mod tests {
     use serde_json::{json, Map};
 
     use super::*;
-    use crate::model::{StepKind, StepStatus};
+    use crate::model::StepKind;
 
     fn step(id: &str, parent: Option<&str>, start_ms: i64) -> Step {
         let at = Utc
             .timestamp_millis_opt(1_700_000_000_000 + start_ms)
             .unwrap();
         Step {
-            id: id.into(),
             parent_id: parent.map(str::to_owned),
-            index: 0,
-            kind: StepKind::ToolCall,
-            name: id.into(),
-            input: Value::Null,
-            output: Value::Null,
-            status: StepStatus::Ok,
-            error: None,
             started_at: Some(at),
             ended_at: Some(at + chrono::Duration::milliseconds(5)),
-            tokens: None,
-            cost_usd: None,
-            model: None,
             source_id: Some(id.into()),
-            attributes: Map::new(),
+            ..Step::new(id, StepKind::ToolCall, id)
         }
     }
 

@@ -226,22 +226,8 @@ mod tests {
 
     fn state_for(text: &str) -> DetailState {
         let mut step = crate::model::Step {
-            id: "s".into(),
-            parent_id: None,
-            index: 0,
-            kind: crate::model::StepKind::ToolCall,
-            name: "lookup_order".into(),
-            model: None,
             input: serde_json::json!({"order_id": text}),
-            output: serde_json::Value::Null,
-            status: crate::model::StepStatus::Ok,
-            error: None,
-            started_at: None,
-            ended_at: None,
-            tokens: None,
-            cost_usd: None,
-            source_id: None,
-            attributes: Default::default(),
+            ..crate::model::Step::new("s", crate::model::StepKind::ToolCall, "lookup_order")
         };
         step.output = serde_json::json!({"note": "Refund refused: REFUND limit"});
         let mut state = DetailState::default();
