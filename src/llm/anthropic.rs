@@ -3,12 +3,13 @@
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use futures::StreamExt;
 use serde_json::{json, Value};
 
 use super::http::{client, json_body, send_checked, transport_error};
-use super::sse::SseParser;
-use super::{ChatRequest, ChatResponse, DeltaSink, LlmError, Provider, Role, Usage};
+use super::sse::SseEvents;
+use super::{
+    ChatRequest, ChatResponse, DeltaSink, LlmError, Provider, Role, StreamedAnswer, Usage,
+};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 const NAME: &str = "anthropic";
@@ -110,55 +111,50 @@ impl AnthropicClient {
         on_delta: Option<DeltaSink<'_>>,
         url: &str,
     ) -> Result<ChatResponse, LlmError> {
-        let mut parser = SseParser::default();
-        let mut content = String::new();
-        let mut usage = Usage::default();
-        let mut model = request.model.clone();
-        let mut stream = response.bytes_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| transport_error(NAME, url, self.timeout, e))?;
-            for event in parser.feed(&chunk) {
-                let data: Value = serde_json::from_str(&event.data)
-                    .map_err(|e| malformed(format!("bad stream event: {e}")))?;
-                match data["type"].as_str().unwrap_or_default() {
-                    "message_start" => {
-                        usage.input_tokens = data["message"]["usage"]["input_tokens"]
-                            .as_u64()
-                            .unwrap_or(0);
-                        if let Some(m) = data["message"]["model"].as_str() {
-                            model = m.to_owned();
-                        }
+        let mut events = SseEvents::new(response);
+        let mut answer = StreamedAnswer::new(request, on_delta);
+        while let Some(event) = events
+            .next()
+            .await
+            .map_err(|e| transport_error(NAME, url, self.timeout, e))?
+        {
+            let data: Value = serde_json::from_str(&event.data)
+                .map_err(|e| malformed(format!("bad stream event: {e}")))?;
+            match data["type"].as_str().unwrap_or_default() {
+                "message_start" => {
+                    answer.usage.input_tokens = data["message"]["usage"]["input_tokens"]
+                        .as_u64()
+                        .unwrap_or(0);
+                    if let Some(m) = data["message"]["model"].as_str() {
+                        answer.model = m.to_owned();
                     }
-                    "content_block_delta" => {
-                        if let Some(text) = data["delta"]["text"].as_str() {
-                            content.push_str(text);
-                            if let Some(sink) = on_delta {
-                                sink(text);
-                            }
-                        }
-                    }
-                    "message_delta" => {
-                        usage.output_tokens = data["usage"]["output_tokens"]
-                            .as_u64()
-                            .unwrap_or(usage.output_tokens)
-                    }
-                    "message_stop" => return Ok(ChatResponse::priced(NAME, content, model, usage)),
-                    "error" => {
-                        let message = data["error"]["message"]
-                            .as_str()
-                            .unwrap_or("error event")
-                            .to_owned();
-                        let overloaded = data["error"]["type"].as_str() == Some("overloaded_error");
-                        let status = if overloaded { 529 } else { 500 };
-                        return Err(LlmError::Http {
-                            provider: NAME.into(),
-                            status,
-                            message,
-                            retry_after: None,
-                        });
-                    }
-                    _ => {}
                 }
+                "content_block_delta" => {
+                    if let Some(text) = data["delta"]["text"].as_str() {
+                        answer.push_text(text);
+                    }
+                }
+                "message_delta" => {
+                    answer.usage.output_tokens = data["usage"]["output_tokens"]
+                        .as_u64()
+                        .unwrap_or(answer.usage.output_tokens)
+                }
+                "message_stop" => return Ok(answer.finish(NAME)),
+                "error" => {
+                    let message = data["error"]["message"]
+                        .as_str()
+                        .unwrap_or("error event")
+                        .to_owned();
+                    let overloaded = data["error"]["type"].as_str() == Some("overloaded_error");
+                    let status = if overloaded { 529 } else { 500 };
+                    return Err(LlmError::Http {
+                        provider: NAME.into(),
+                        status,
+                        message,
+                        retry_after: None,
+                    });
+                }
+                _ => {}
             }
         }
         Err(malformed("the stream ended before message_stop"))

@@ -83,6 +83,37 @@ pub struct ChatResponse {
     pub provider: String,
 }
 
+/// A streamed answer as it accumulates: text passed on to the caller's
+/// sink as it comes, and the usage and model the stream reports.
+pub struct StreamedAnswer<'a> {
+    content: String,
+    pub usage: Usage,
+    pub model: String,
+    on_delta: Option<DeltaSink<'a>>,
+}
+
+impl<'a> StreamedAnswer<'a> {
+    pub fn new(request: &ChatRequest, on_delta: Option<DeltaSink<'a>>) -> Self {
+        StreamedAnswer {
+            content: String::new(),
+            usage: Usage::default(),
+            model: request.model.clone(),
+            on_delta,
+        }
+    }
+
+    pub fn push_text(&mut self, text: &str) {
+        self.content.push_str(text);
+        if let Some(sink) = self.on_delta {
+            sink(text);
+        }
+    }
+
+    pub fn finish(self, provider: &str) -> ChatResponse {
+        ChatResponse::priced(provider, self.content, self.model, self.usage)
+    }
+}
+
 impl ChatResponse {
     /// An answer priced from the model's list price (see `pricing`).
     pub fn priced(provider: &str, content: String, model: String, usage: Usage) -> Self {

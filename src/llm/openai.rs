@@ -4,12 +4,11 @@
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use futures::StreamExt;
 use serde_json::{json, Value};
 
 use super::http::{client, json_body, send_checked, transport_error};
-use super::sse::SseParser;
-use super::{ChatRequest, ChatResponse, DeltaSink, LlmError, Provider, Usage};
+use super::sse::SseEvents;
+use super::{ChatRequest, ChatResponse, DeltaSink, LlmError, Provider, StreamedAnswer, Usage};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 const NAME: &str = "openai";
@@ -90,34 +89,29 @@ impl OpenAiClient {
         on_delta: Option<DeltaSink<'_>>,
         url: &str,
     ) -> Result<ChatResponse, LlmError> {
-        let mut parser = SseParser::default();
-        let mut content = String::new();
-        let mut usage = Usage::default();
-        let mut model = request.model.clone();
-        let mut stream = response.bytes_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| transport_error(NAME, url, self.timeout, e))?;
-            for event in parser.feed(&chunk) {
-                if event.data == "[DONE]" {
-                    return Ok(ChatResponse::priced(NAME, content, model, usage));
-                }
-                let data: Value = serde_json::from_str(&event.data)
-                    .map_err(|e| malformed(format!("bad stream chunk: {e}")))?;
-                if let Some(error) = data.get("error") {
-                    return Err(malformed(format!("error in stream: {error}")));
-                }
-                if let Some(text) = data["choices"][0]["delta"]["content"].as_str() {
-                    content.push_str(text);
-                    if let Some(sink) = on_delta {
-                        sink(text);
-                    }
-                }
-                if data.get("usage").is_some_and(|u| !u.is_null()) {
-                    usage = usage_of(&data);
-                }
-                if let Some(m) = data["model"].as_str() {
-                    model = m.to_owned();
-                }
+        let mut events = SseEvents::new(response);
+        let mut answer = StreamedAnswer::new(request, on_delta);
+        while let Some(event) = events
+            .next()
+            .await
+            .map_err(|e| transport_error(NAME, url, self.timeout, e))?
+        {
+            if event.data == "[DONE]" {
+                return Ok(answer.finish(NAME));
+            }
+            let data: Value = serde_json::from_str(&event.data)
+                .map_err(|e| malformed(format!("bad stream chunk: {e}")))?;
+            if let Some(error) = data.get("error") {
+                return Err(malformed(format!("error in stream: {error}")));
+            }
+            if let Some(text) = data["choices"][0]["delta"]["content"].as_str() {
+                answer.push_text(text);
+            }
+            if data.get("usage").is_some_and(|u| !u.is_null()) {
+                answer.usage = usage_of(&data);
+            }
+            if let Some(m) = data["model"].as_str() {
+                answer.model = m.to_owned();
             }
         }
         Err(malformed("the stream ended before [DONE]"))

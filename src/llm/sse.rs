@@ -44,6 +44,37 @@ impl SseParser {
     }
 }
 
+/// The events of a streamed HTTP answer, one at a time, as chunks arrive.
+pub struct SseEvents {
+    parser: SseParser,
+    chunks: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    ready: std::collections::VecDeque<SseEvent>,
+}
+
+impl SseEvents {
+    pub fn new(response: reqwest::Response) -> Self {
+        SseEvents {
+            parser: SseParser::default(),
+            chunks: Box::pin(response.bytes_stream()),
+            ready: Default::default(),
+        }
+    }
+
+    /// The next event, or `None` when the stream has ended.
+    pub async fn next(&mut self) -> reqwest::Result<Option<SseEvent>> {
+        use futures::StreamExt;
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return Ok(Some(event));
+            }
+            match self.chunks.next().await {
+                Some(chunk) => self.ready.extend(self.parser.feed(&chunk?)),
+                None => return Ok(None),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
