@@ -198,17 +198,8 @@ fn ten_thousand_step_trace() -> Trace {
         }
     }
     Trace {
-        id: "bench-10k-steps".into(),
-        agent: "bench".into(),
-        harness_version: None,
-        task_id: None,
         outcome: OutcomeLabel::Failure,
-        score: None,
-        labelled_by: None,
-        started_at: t0,
-        ended_at: None,
-        metadata: Default::default(),
-        source: None,
         steps,
+        ..Trace::new("bench-10k-steps", "bench", t0)
     }
 }

@@ -121,18 +121,9 @@ mod tests {
             ..Step::new(format!("s{i}"), StepKind::ToolCall, "search")
         };
         Trace {
-            id: "t".into(),
-            agent: "a".into(),
-            harness_version: None,
-            task_id: None,
             outcome: OutcomeLabel::Failure,
-            score: None,
-            labelled_by: None,
-            started_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
-            ended_at: None,
-            metadata: Default::default(),
-            source: None,
             steps: (0..steps).map(step).collect(),
+            ..Trace::new("t", "a", chrono::DateTime::from_timestamp(0, 0).unwrap())
         }
     }
 

@@ -22,15 +22,20 @@ fn positions(trace: &Trace, keep: impl Fn(&Step) -> bool) -> Vec<usize> {
     out
 }
 
-/// Tool names an LLM step asked for (OpenAI-style `tool_calls`, either at
-/// the top of the output or inside `choices[0].message`).
-pub fn requested_tools(step: &Step) -> Vec<String> {
-    let message = step
-        .output
+/// An LLM step's answer: `choices[0].message` of a raw completion, else
+/// the output itself.
+fn assistant_message(step: &Step) -> &Value {
+    step.output
         .get("choices")
         .and_then(|c| c.get(0))
         .and_then(|c| c.get("message"))
-        .unwrap_or(&step.output);
+        .unwrap_or(&step.output)
+}
+
+/// Tool names an LLM step asked for (OpenAI-style `tool_calls`, either at
+/// the top of the output or inside `choices[0].message`).
+pub fn requested_tools(step: &Step) -> Vec<String> {
+    let message = assistant_message(step);
     let Some(calls) = message.get("tool_calls").and_then(Value::as_array) else {
         return Vec::new();
     };
@@ -64,12 +69,7 @@ pub fn requesting_llm(trace: &Trace, tool_pos: usize) -> Option<usize> {
 
 /// Text content an LLM step answered with (not tool calls).
 pub fn text_output(step: &Step) -> Option<&str> {
-    let message = step
-        .output
-        .get("choices")
-        .and_then(|c| c.get(0))
-        .and_then(|c| c.get("message"))
-        .unwrap_or(&step.output);
+    let message = assistant_message(step);
     match message {
         Value::String(s) => Some(s.as_str()),
         other => other.get("content").and_then(Value::as_str),

@@ -4,7 +4,7 @@
 //! each tool call and its result a tool step.
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::location::RecordError;
 use crate::model::trace::TraceSource;
@@ -195,21 +195,13 @@ fn transcript_trace(id: &str, messages: &[Value]) -> Trace {
     }
     let end = t0 + Duration::seconds(steps.len() as i64);
     Trace {
-        id: id.to_owned(),
-        agent: "chat".into(),
-        harness_version: None,
-        task_id: None,
-        outcome: OutcomeLabel::Unknown,
-        score: None,
-        labelled_by: None,
-        started_at: t0,
         ended_at: Some(end),
-        metadata: Map::new(),
         source: Some(TraceSource {
             format: "chat".into(),
             trace_id: Some(id.to_owned()),
         }),
         steps,
+        ..Trace::new(id, "chat", t0)
     }
 }
 

@@ -259,6 +259,29 @@ pub struct FirstError {
 }
 
 impl Trace {
+    /// A trace with nothing known beyond who ran and when: no harness or
+    /// task, outcome unknown, no metadata or source, no steps yet.
+    pub fn new(
+        id: impl Into<String>,
+        agent: impl Into<String>,
+        started_at: DateTime<Utc>,
+    ) -> Trace {
+        Trace {
+            id: id.into(),
+            agent: agent.into(),
+            harness_version: None,
+            task_id: None,
+            outcome: OutcomeLabel::Unknown,
+            score: None,
+            labelled_by: None,
+            started_at,
+            ended_at: None,
+            metadata: Map::new(),
+            source: None,
+            steps: Vec::new(),
+        }
+    }
+
     pub fn duration_ms(&self) -> Option<i64> {
         let end = self
             .ended_at

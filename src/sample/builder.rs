@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::model::{OutcomeLabel, Step, StepError, StepKind, StepStatus, Tokens, Trace};
 
@@ -26,20 +26,7 @@ impl<'r> TraceBuilder<'r> {
         model: &str,
     ) -> Self {
         TraceBuilder {
-            trace: Trace {
-                id,
-                agent: agent.to_owned(),
-                harness_version: None,
-                task_id: None,
-                outcome: OutcomeLabel::Unknown,
-                score: None,
-                labelled_by: None,
-                started_at,
-                ended_at: None,
-                metadata: Map::new(),
-                source: None,
-                steps: Vec::new(),
-            },
+            trace: Trace::new(id, agent, started_at),
             clock: started_at,
             rng,
             history: Vec::new(),

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{json, Map};
+use serde_json::json;
 use tackroom::model::{OutcomeLabel, Step, StepError, StepKind, StepStatus, Tokens, Trace};
 
 pub fn at(offset_s: i64) -> DateTime<Utc> {
@@ -45,18 +45,12 @@ pub fn trace(id: &str, agent: &str, outcome: OutcomeLabel, start: i64) -> Trace 
         steps[2].output = json!({"status": "shipped"});
     }
     Trace {
-        id: id.into(),
-        agent: agent.into(),
         harness_version: Some(format!("sha256:{agent}-v1")),
         task_id: Some(format!("task-{}", start % 3)),
         outcome,
-        score: None,
-        labelled_by: None,
-        started_at: at(start),
         ended_at: Some(at(start) + Duration::seconds(3)),
-        metadata: Map::new(),
-        source: None,
         steps,
+        ..Trace::new(id, agent, at(start))
     }
 }
 

@@ -9,7 +9,7 @@ use super::dialect::{span_to_step, Dialect};
 use super::{LogEvent, SpanEvent, SpanRecord};
 use crate::ingest::runs::{run_to_step, RunRecord};
 use crate::model::trace::TraceSource;
-use crate::model::{OutcomeLabel, Step, Trace};
+use crate::model::{Step, Trace};
 
 /// Traces from OTLP spans, with log events joined to their spans.
 pub fn assemble_otlp(spans: Vec<SpanRecord>, logs: Vec<LogEvent>) -> Vec<Trace> {
@@ -56,11 +56,7 @@ pub fn assemble_otlp(spans: Vec<SpanRecord>, logs: Vec<LogEvent>) -> Vec<Trace> 
             build_trace(trace_id, agent, dialect.format_name(), steps, metadata)
         })
         .collect();
-    traces.sort_by(|a, b| {
-        a.started_at
-            .cmp(&b.started_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    in_start_order(&mut traces);
     traces
 }
 
@@ -129,12 +125,17 @@ pub fn assemble_runs(runs: Vec<RunRecord>) -> Vec<Trace> {
             trace
         })
         .collect();
+    in_start_order(&mut traces);
+    traces
+}
+
+/// Oldest first, ties by id, so an import stores traces in a stable order.
+fn in_start_order(traces: &mut [Trace]) {
     traces.sort_by(|a, b| {
         a.started_at
             .cmp(&b.started_at)
             .then_with(|| a.id.cmp(&b.id))
     });
-    traces
 }
 
 /// Links steps into a tree and numbers them depth-first, children in start
@@ -176,21 +177,14 @@ pub fn build_trace(
         .unwrap_or_default();
     let ended_at = ordered.iter().filter_map(|s| s.ended_at).max();
     Trace {
-        id: id.clone(),
-        agent,
-        harness_version: None,
-        task_id: None,
-        outcome: OutcomeLabel::Unknown,
-        score: None,
-        labelled_by: None,
-        started_at,
         ended_at,
         metadata,
         source: Some(TraceSource {
             format: format.to_owned(),
-            trace_id: Some(id),
+            trace_id: Some(id.clone()),
         }),
         steps: ordered,
+        ..Trace::new(id, agent, started_at)
     }
 }
 
