@@ -24,7 +24,8 @@ pub fn run(store_dir: &Path, args: ShowArgs) -> anyhow::Result<ExitCode> {
     } else {
         let colour = super::stdout_is_terminal();
         print!("{}", timeline_text(&trace, colour));
-        let attributions = crate::triage::verdicts_for_reading(&store, &trace)?;
+        let harness = crate::triage::HarnessLookup::default().for_trace(&store, &trace)?;
+        let attributions = crate::triage::verdicts_for_reading(&store, &trace, harness.as_ref())?;
         let human = store.human_label(&trace.id)?;
         print!(
             "{}",

@@ -14,7 +14,7 @@ use crate::analyze::clusters::{cluster_failures, AttributedFailure, Cluster};
 use crate::analyze::evaluate::{evaluate, Evaluation, TruthLabel};
 use crate::analyze::{attribute_root_cause, check_assertions};
 use crate::llm::attribution::{AttributionError, LlmAttributor};
-use crate::model::{Attribution, OutcomeLabel, Trace};
+use crate::model::{Attribution, Harness, OutcomeLabel, Trace};
 use crate::store::{Store, StoreError, TraceFilter};
 
 /// Which traces to attribute.
@@ -46,13 +46,16 @@ pub const UNSTORED_RULES: &str = "rules, not stored";
 /// verdicts, or, for a failed trace nobody has attributed, the rules
 /// engine's verdict computed now and marked as not stored (so on-call
 /// staff see the cause, not only the symptom, without running anything).
-pub fn verdicts_for_reading(store: &Store, trace: &Trace) -> Result<Vec<Attribution>, StoreError> {
+pub fn verdicts_for_reading(
+    store: &Store,
+    trace: &Trace,
+    harness: Option<&Harness>,
+) -> Result<Vec<Attribution>, StoreError> {
     let stored = store.attributions(&trace.id)?;
     if !stored.is_empty() || trace.outcome != OutcomeLabel::Failure {
         return Ok(stored);
     }
-    let harness = HarnessLookup::default().for_trace(store, trace)?;
-    Ok(attribute_root_cause(trace, harness.as_ref(), Utc::now())
+    Ok(attribute_root_cause(trace, harness, Utc::now())
         .map(|mut a| {
             a.engine = UNSTORED_RULES.into();
             a

@@ -84,9 +84,14 @@ fn execute(store: &Store, effect: Effect) -> Result<Option<Msg>, String> {
         Effect::LoadTrace { request, trace_id } => {
             let trace_id = store.resolve_trace_id(&trace_id).map_err(text)?;
             let trace = store.trace(&trace_id).map_err(text)?;
-            let attributions = triage::verdicts_for_reading(store, &trace).map_err(text)?;
+            // One harness read serves the verdict and the assertion list.
+            let harness = HarnessLookup::default()
+                .for_trace(store, &trace)
+                .map_err(text)?;
+            let attributions =
+                triage::verdicts_for_reading(store, &trace, harness.as_ref()).map_err(text)?;
             let human = store.human_label(&trace_id).map_err(text)?;
-            let violations = violations(store, &trace).map_err(text)?;
+            let violations = violations(&trace, harness.as_ref());
             Msg::TraceLoaded {
                 request,
                 trace: Arc::new(trace),
@@ -201,18 +206,15 @@ fn ask_model(store: &Store, trace_id: String) -> Msg {
 }
 
 /// The harness assertions a trace breaks, as sentences for the timeline.
-fn violations(
-    store: &Store,
-    trace: &crate::model::Trace,
-) -> Result<Vec<String>, crate::store::StoreError> {
-    let Some(harness) = HarnessLookup::default().for_trace(store, trace)? else {
-        return Ok(Vec::new());
+fn violations(trace: &crate::model::Trace, harness: Option<&crate::model::Harness>) -> Vec<String> {
+    let Some(harness) = harness else {
+        return Vec::new();
     };
-    Ok(check_assertions(trace, &harness)
+    check_assertions(trace, harness)
         .into_iter()
         .map(|v| match v.rule {
             Some(rule) => format!("{} (rule {rule}): {}", v.assertion_id, v.message),
             None => format!("{}: {}", v.assertion_id, v.message),
         })
-        .collect())
+        .collect()
 }
