@@ -26,6 +26,17 @@ pub struct Violation {
     pub message: String,
 }
 
+impl Violation {
+    /// `verify-first (rule verify-before-refund): issue_refund (step 4) was
+    /// called without …`: how the UI, the engine and the prompt say it.
+    pub fn sentence(&self) -> String {
+        match &self.rule {
+            Some(rule) => format!("{} (rule {rule}): {}", self.assertion_id, self.message),
+            None => format!("{}: {}", self.assertion_id, self.message),
+        }
+    }
+}
+
 /// Every assertion of `harness` that `trace` breaks (at most one violation
 /// per assertion: the first).
 pub fn check_assertions(trace: &Trace, harness: &Harness) -> Vec<Violation> {

@@ -127,15 +127,9 @@ pub fn step_ref(step: &Step) -> StepRef {
 fn from_violation(trace: &Trace, v: Violation, confidence: f64) -> Draft {
     let cause = &trace.steps[v.cause];
     let shows = &trace.steps[v.shows_at];
-    let rule = v
-        .rule
-        .as_deref()
-        .map(|r| format!(" (rule {r})"))
-        .unwrap_or_default();
     let explanation = format!(
-        "{}{rule}: {}. Root cause: step {} {} {}; it shows at step {} {}{}.",
-        v.assertion_id,
-        v.message,
+        "{}. Root cause: step {} {} {}; it shows at step {} {}{}.",
+        v.sentence(),
         cause.index,
         cause.kind.tag(),
         cause.name,

@@ -185,14 +185,11 @@ pub fn prompt(trace: &Trace, harness: Option<&Harness>, budget_tokens: usize) ->
     if !broken.is_empty() {
         text.push_str("\nHarness assertions this trace breaks:\n");
         for v in &broken {
-            let rule = v
-                .rule
-                .as_deref()
-                .map(|r| format!(" (rule {r})"))
-                .unwrap_or_default();
             text.push_str(&format!(
-                "- {}{rule}: {} [cause step {}, shows at step {}]\n",
-                v.assertion_id, v.message, trace.steps[v.cause].id, trace.steps[v.shows_at].id
+                "- {} [cause step {}, shows at step {}]\n",
+                v.sentence(),
+                trace.steps[v.cause].id,
+                trace.steps[v.shows_at].id
             ));
         }
     }

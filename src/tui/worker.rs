@@ -211,10 +211,7 @@ fn violations(trace: &crate::model::Trace, harness: Option<&crate::model::Harnes
         return Vec::new();
     };
     check_assertions(trace, harness)
-        .into_iter()
-        .map(|v| match v.rule {
-            Some(rule) => format!("{} (rule {rule}): {}", v.assertion_id, v.message),
-            None => format!("{}: {}", v.assertion_id, v.message),
-        })
+        .iter()
+        .map(|v| v.sentence())
         .collect()
 }
