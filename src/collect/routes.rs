@@ -78,13 +78,22 @@ fn body_bytes(collector: &Collector, body: &Bytes) -> Result<Vec<u8>, Rejected> 
     })
 }
 
-/// Runs the store work off the async threads.
-async fn store(collector: Arc<Collector>, pieces: Vec<Piece>) -> Result<(), Rejected> {
-    match tokio::task::spawn_blocking(move || collector.receive(pieces)).await {
-        Ok(Ok(_)) => Ok(()),
+/// Runs store work off the async threads: a store error is 503 (the client
+/// may retry), a failed task 500.
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, Rejected> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(Rejected(StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
         Err(e) => Err(Rejected(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     }
+}
+
+async fn store(collector: Arc<Collector>, pieces: Vec<Piece>) -> Result<(), Rejected> {
+    off_thread(move || collector.receive(pieces))
+        .await
+        .map(|_| ())
 }
 
 /// The OTLP success answer, in the request's encoding.
@@ -173,15 +182,14 @@ async fn scores(State(c): State<Arc<Collector>>, body: Bytes) -> Response {
         .iter()
         .map(|s| json!({ "id": format!("{}:{}", s.trace_id, s.name) }))
         .collect();
-    match tokio::task::spawn_blocking(move || c.receive_scores(scores)).await {
-        Ok(Ok(_)) => Json(if ids.len() == 1 {
+    match off_thread(move || c.receive_scores(scores)).await {
+        Ok(_) => Json(if ids.len() == 1 {
             ids[0].clone()
         } else {
             json!(ids)
         })
         .into_response(),
-        Ok(Err(e)) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(r) => r.into_response(),
     }
 }
 
@@ -271,11 +279,9 @@ async fn store_feedback(c: Arc<Collector>, feedback: Vec<Score>) -> Result<(), R
     if feedback.is_empty() {
         return Ok(());
     }
-    match tokio::task::spawn_blocking(move || c.receive_feedback(feedback)).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(Rejected(StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
-        Err(e) => Err(Rejected(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-    }
+    off_thread(move || c.receive_feedback(feedback))
+        .await
+        .map(|_| ())
 }
 
 async fn langsmith_batch(State(c): State<Arc<Collector>>, body: Bytes) -> Response {
