@@ -10,7 +10,8 @@ use super::spans::assemble::build_trace;
 use super::spans::genai_messages::parse_json_text;
 use super::spans::pool::apply_score;
 use super::spans::Score;
-use crate::model::{Step, StepError, StepKind, StepStatus, Tokens, Trace};
+use crate::ingest::usage::tokens_from;
+use crate::model::{Step, StepError, StepKind, StepStatus, Trace};
 
 /// A score object (`{"traceId", "name", "value"}`) or an array of them.
 pub fn sniff_scores(value: &Value) -> Result<(), String> {
@@ -113,15 +114,12 @@ pub fn decode_export(value: &Value) -> Result<Trace, RecordError> {
             _ => StepKind::Chain,
         };
         let usage = o.get("usageDetails").or_else(|| o.get("usage"));
-        let tokens = usage.map(|u| Tokens {
-            input: ["input", "promptTokens", "prompt_tokens"]
-                .iter()
-                .find_map(|k| u.get(*k).and_then(Value::as_u64))
-                .unwrap_or(0),
-            output: ["output", "completionTokens", "completion_tokens"]
-                .iter()
-                .find_map(|k| u.get(*k).and_then(Value::as_u64))
-                .unwrap_or(0),
+        let tokens = usage.map(|u| {
+            tokens_from(
+                u,
+                &["input", "promptTokens", "prompt_tokens"],
+                &["output", "completionTokens", "completion_tokens"],
+            )
         });
         let error = (o.get("level").and_then(Value::as_str) == Some("ERROR")).then(|| StepError {
             error_type: "error".into(),

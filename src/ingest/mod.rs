@@ -16,6 +16,7 @@ pub mod openai_agents;
 mod read;
 pub mod runs;
 pub mod spans;
+pub mod usage;
 
 pub use detect::{FileKind, Format};
 pub use import::{import_paths, ImportOptions, ImportProgress, ImportReport, NoProgress};

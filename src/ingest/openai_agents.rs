@@ -8,7 +8,8 @@ use serde_json::{json, Map, Value};
 use super::location::RecordError;
 use super::spans::assemble::build_trace;
 use super::spans::genai_messages::parse_json_text;
-use crate::model::{Step, StepError, StepKind, StepStatus, Tokens, Trace};
+use crate::ingest::usage::tokens_from;
+use crate::model::{Step, StepError, StepKind, StepStatus, Trace};
 
 pub fn sniff(value: &Value) -> Result<(), String> {
     let trace = value.get("trace").ok_or("no `trace` object")?;
@@ -107,14 +108,11 @@ fn span_to_step(span: &Value) -> Result<Step, (String, String)> {
                 })
                 .unwrap_or(Value::Null);
             if let Some(usage) = data.get("usage") {
-                let field = |keys: &[&str]| {
-                    keys.iter()
-                        .find_map(|k| usage.get(*k).and_then(Value::as_u64))
-                };
-                step.tokens = Some(Tokens {
-                    input: field(&["input_tokens", "prompt_tokens"]).unwrap_or(0),
-                    output: field(&["output_tokens", "completion_tokens"]).unwrap_or(0),
-                });
+                step.tokens = Some(tokens_from(
+                    usage,
+                    &["input_tokens", "prompt_tokens"],
+                    &["output_tokens", "completion_tokens"],
+                ));
             }
         }
         "function" => {

@@ -7,7 +7,8 @@ use crate::ingest::spans::Score;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use crate::model::{OutcomeLabel, Step, StepError, StepKind, StepStatus, Tokens};
+use crate::ingest::usage::tokens_from;
+use crate::model::{OutcomeLabel, Step, StepError, StepKind, StepStatus};
 
 /// One run, possibly assembled from several parts.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -377,14 +378,11 @@ pub fn run_to_step(run: &RunRecord) -> Step {
             .get("usage")
             .or_else(|| run.outputs.get("usage_metadata"));
         if let Some(usage) = usage {
-            let field = |keys: &[&str]| {
-                keys.iter()
-                    .find_map(|k| usage.get(*k).and_then(Value::as_u64))
-            };
-            step.tokens = Some(Tokens {
-                input: field(&["prompt_tokens", "input_tokens"]).unwrap_or(0),
-                output: field(&["completion_tokens", "output_tokens"]).unwrap_or(0),
-            });
+            step.tokens = Some(tokens_from(
+                usage,
+                &["prompt_tokens", "input_tokens"],
+                &["completion_tokens", "output_tokens"],
+            ));
         }
     }
     if let Some(error) = &run.error {

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::genai_messages::{genai_messages, openinference_messages, parse_json_text};
 use super::{SpanEvent, SpanRecord};
+use crate::ingest::usage::tokens_from;
 use crate::model::{Step, StepError, StepKind, StepStatus, Tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,14 +272,11 @@ fn langfuse(step: &mut Step, attrs: &Map<String, Value>) {
             .get("langfuse.observation.usage_details")
             .map(parse_json_text)
         {
-            let field = |keys: &[&str]| {
-                keys.iter()
-                    .find_map(|k| usage.get(*k).and_then(Value::as_u64))
-            };
-            step.tokens = Some(Tokens {
-                input: field(&["prompt_tokens", "input", "input_tokens"]).unwrap_or(0),
-                output: field(&["completion_tokens", "output", "output_tokens"]).unwrap_or(0),
-            });
+            step.tokens = Some(tokens_from(
+                &usage,
+                &["prompt_tokens", "input", "input_tokens"],
+                &["completion_tokens", "output", "output_tokens"],
+            ));
         }
     }
     // `@observe` on a generic dispatcher records `{"args": [tool, arguments]}`:
